@@ -1,0 +1,1 @@
+"""Dash pages (one module per page) and their shared pieces (`_`-prefixed modules)."""

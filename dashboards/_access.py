@@ -1,0 +1,55 @@
+"""Server-side checks for page layouts and callbacks: deny by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from dash import html
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from web.access import page_allowed
+
+
+def page_layout(path: str | Callable[..., str]):
+    """Wrap a page's `layout(**kwargs)`: render it only for users allowed on its path."""
+
+    def decorate(layout):
+        @wraps(layout)
+        def guarded(**kwargs):
+            target = path(**kwargs) if callable(path) else path
+            if not current_user.is_authenticated or not page_allowed(current_user, target):
+                return html.Section(
+                    [
+                        html.H1(_("You do not have access to this page")),
+                        html.P(
+                            _(
+                                "Your role does not include this page. Ask the programme office "
+                                "if you need it."
+                            )
+                        ),
+                    ],
+                    className="card",
+                )
+            return layout(**kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def roles_required(*roles: str):
+    """Wrap a Dash callback: refuse (403) unless the signed-in user has one of `roles`."""
+
+    def decorate(callback):
+        @wraps(callback)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated or current_user.role not in roles:
+                abort(403)
+            return callback(*args, **kwargs)
+
+        return guarded
+
+    return decorate

@@ -1,0 +1,112 @@
+"""The frame around every page: header, navigation, language switch, account and demo banner."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+from flask import current_app
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from dashboards._text import role_label
+from data.db import store_of
+from data.queries import has_demo_data
+from web.access import page_allowed
+from web.i18n import language
+
+SHELL_NAV = "shell-nav"
+SHELL_BANNER = "shell-demo-banner"
+
+
+def shell():
+    """The app's layout, built per request so it speaks the user's language."""
+    if not current_user.is_authenticated:
+        return html.Main(html.P(_("Sign in first.")), id="main")
+    return html.Div(
+        [
+            html.A(_("Skip to main content"), href="#main", className="skip-link"),
+            header(),
+            demo_banner(),
+            html.Main(dash.page_container, id="main", className="page", tabIndex="-1"),
+        ]
+    )
+
+
+def header() -> html.Header:
+    return html.Header(
+        [
+            html.Div(
+                [
+                    html.Span(
+                        _("Government Digital Transformation Programme"), className="brand-title"
+                    ),
+                    html.Span(_("Programme tracker"), className="brand-sub"),
+                ],
+                className="brand",
+            ),
+            navigation(),
+            html.Div(
+                [language_switch(), account_box(), logout_form()],
+                className="header-tools",
+            ),
+        ],
+        className="app-header",
+    )
+
+
+def navigation() -> html.Nav:
+    links = [(_("Overview"), "/")]
+    visible = [(label, href) for label, href in links if page_allowed(current_user, href)]
+    return html.Nav(
+        html.Ul([html.Li(dcc.Link(label, href=href)) for label, href in visible]),
+        id=SHELL_NAV,
+        className="main-nav",
+        **{"aria-label": _("Main")},
+    )
+
+
+def language_switch() -> html.A:
+    if language() == "ar":
+        return html.A("English", href="?lang=en", lang="en", hrefLang="en", className="lang-switch")
+    return html.A("العربية", href="?lang=ar", lang="ar", hrefLang="ar", className="lang-switch")
+
+
+def account_box() -> html.Div:
+    entity = f" · {current_user.entity_code}" if current_user.entity_code else ""
+    return html.Div(
+        [
+            html.Span(current_user.name, className="account-name"),
+            html.Span(f"{role_label(current_user.role)}{entity}", className="account-role"),
+        ],
+        className="account",
+    )
+
+
+def logout_form() -> html.Form:
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf(), id="shell-csrf"),
+            html.Button(_("Sign out"), type="submit", className="button"),
+        ],
+        method="post",
+        action="/logout",
+        className="logout",
+    )
+
+
+def demo_banner() -> html.Div | None:
+    with store_of(current_app).session() as db:
+        demo = has_demo_data(db)
+    if not demo:
+        return html.Div(id=SHELL_BANNER, hidden=True)
+    return html.Div(
+        [
+            html.Strong(_("Demo data.")),
+            " ",
+            _("The figures shown are invented for demonstration and are not the programme's."),
+        ],
+        id=SHELL_BANNER,
+        className="banner banner-demo",
+        role="note",
+    )

@@ -1,0 +1,51 @@
+"""Translated words for the catalogue's codes and figures, shared by the pages."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from kpis.formatting import format_value
+from web.i18n import language
+
+
+def localized(row, field: str) -> str:
+    """`row.name_ar` in Arabic, `row.name_en` otherwise (falling back to English when empty)."""
+    arabic = getattr(row, f"{field}_ar", "")
+    return arabic if language() == "ar" and arabic else getattr(row, f"{field}_en")
+
+
+def unit_label(unit: str) -> str:
+    return {
+        "percent": _("Percent"),
+        "rank": _("Rank (lower is better)"),
+        "count": _("Count"),
+        "milestone": _("Milestone (% complete)"),
+        "omr": _("Omani rials"),
+    }.get(unit, unit)
+
+
+def role_label(role: str) -> str:
+    return {
+        "admin": _("Administrator"),
+        "supervisor": _("Programme office"),
+        "committee": _("Committee member"),
+        "entity": _("Entity team"),
+    }.get(role, role)
+
+
+def baseline_text(value: float | None, unit: str) -> str:
+    return format_value(value, unit) if value is not None else _("Not applicable")
+
+
+def target_text(value: float | None, unit: str, comparator: str) -> str:
+    """`at least 80%`, `rank 20 or better`; `target not set` where there is none (never 0)."""
+    if value is None:
+        return _("Target not set")
+    figure = format_value(value, unit)
+    if unit == "rank" and comparator == "<=":
+        return _("Rank %(value)s or better", value=figure)
+    if comparator == ">=":
+        return _("At least %(value)s", value=figure)
+    if comparator == "<=":
+        return _("At most %(value)s", value=figure)
+    return _("Exactly %(value)s", value=figure)

@@ -1,0 +1,36 @@
+"""Audit events: who did what, when, with the state before and after and the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.models import AuditEvent, User
+
+
+def record(
+    session: Session,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    *,
+    user: User | None = None,
+    entity_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    event = AuditEvent(
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        user_id=user.id if user else None,
+        actor=user.email if user else "system",
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,332 @@
+"""Load the programme's reference catalogue into the store, idempotently, and print it back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.audit import record
+from data.models import (
+    Entity,
+    EntityKpi,
+    Initiative,
+    InterimTarget,
+    InternationalIndicator,
+    Kpi,
+    KpiDefinition,
+    Period,
+    ProgrammeCycle,
+    Track,
+)
+from kpis.periods import PeriodCode, quarters
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+CYCLE = {
+    "code": "2021-2025",
+    "name_en": "Government Digital Transformation Programme 2021-2025",
+    "name_ar": "برنامج التحول الرقمي الحكومي 2021-2025",
+    "baseline_year": 2020,
+    "start_year": 2021,
+    "target_year": 2025,
+}
+CATALOGUE_COLUMNS = (
+    "code",
+    "track",
+    "name_en",
+    "name_ar",
+    "unit",
+    "direction",
+    "baseline_2020",
+    "target_2025",
+    "target_comparator",
+    "scope",
+    "aggregation",
+    "frequency",
+    "owner",
+    "note",
+)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def number_or_none(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def format_number(value: float | None) -> str:
+    """The catalogue's way of printing a figure: blank for none, no trailing `.0`."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass
+class LoadReport:
+    """What a load changed: counts by kind of row."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, *, new: bool) -> None:
+        bucket = self.added if new else self.changed
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def empty(self) -> bool:
+        return not self.added and not self.changed
+
+
+def _upsert(session: Session, report: LoadReport, model, key: dict[str, Any], **values: Any):
+    """Insert a row, or update the one with `key` where a value differs; count what changed."""
+    row = session.scalars(select(model).filter_by(**key)).one_or_none()
+    if row is None:
+        row = model(**key, **values)
+        session.add(row)
+        report.count(model.__tablename__, new=True)
+        return row
+    differing = {k: v for k, v in values.items() if getattr(row, k) != v}
+    for name, value in differing.items():
+        setattr(row, name, value)
+    if differing:
+        report.count(model.__tablename__, new=False)
+    return row
+
+
+def load_catalogue(session: Session, folder: Path = REFERENCE) -> LoadReport:
+    """Load cycle, tracks, entities, KPIs, plans, initiatives, indices and periods."""
+    report = LoadReport()
+    cycle = _upsert(
+        session,
+        report,
+        ProgrammeCycle,
+        {"code": CYCLE["code"]},
+        **{k: v for k, v in CYCLE.items() if k != "code"},
+    )
+    session.flush()
+    tracks = _load_tracks(session, report, cycle, read_csv(folder / "tracks.csv"))
+    entities = _load_entities(session, report, read_csv(folder / "entities.csv"))
+    kpis = _load_kpis(
+        session, report, cycle, tracks, entities, read_csv(folder / "kpis_2021_2025.csv")
+    )
+    _load_plan(session, report, kpis["T1.1"], read_csv(folder / "procedures_plan.csv"))
+    _assign(session, report, kpis.values(), entities.values())
+    _load_initiatives(
+        session, report, cycle, tracks, entities, read_csv(folder / "initiatives.csv")
+    )
+    _load_indices(session, report, read_csv(folder / "international_indicators.csv"))
+    _load_periods(session, report, cycle)
+    if not report.empty:
+        record(
+            session,
+            "catalogue.load",
+            "catalogue",
+            cycle.code,
+            after={"added": report.added, "changed": report.changed},
+        )
+    return report
+
+
+def _load_tracks(session, report, cycle, rows) -> dict[str, Track]:
+    tracks = {}
+    for position, row in enumerate(rows):
+        tracks[row["code"]] = _upsert(
+            session,
+            report,
+            Track,
+            {"cycle_id": cycle.id, "code": row["code"]},
+            name_en=row["name_en"],
+            name_ar=row["name_ar"],
+            focus_en=row["focus_en"],
+            focus_ar=row.get("focus_ar", ""),
+            position=position,
+        )
+    session.flush()
+    return tracks
+
+
+def _load_entities(session, report, rows) -> dict[str, Entity]:
+    entities = {
+        row["code"]: _upsert(
+            session,
+            report,
+            Entity,
+            {"code": row["code"]},
+            name_en=row["name_en"],
+            name_ar=row["name_ar"],
+            website=row["website"],
+        )
+        for row in rows
+    }
+    session.flush()
+    return entities
+
+
+def _load_kpis(session, report, cycle, tracks, entities, rows) -> dict[str, Kpi]:
+    kpis = {}
+    for position, row in enumerate(rows):
+        owner = entities[row["owner"]].id if row["owner"] else None
+        kpi = _upsert(
+            session,
+            report,
+            Kpi,
+            {"cycle_id": cycle.id, "code": row["code"]},
+            track_id=tracks[row["track"]].id,
+            name_en=row["name_en"],
+            name_ar=row["name_ar"],
+            unit=row["unit"],
+            direction=row["direction"],
+            scope=row["scope"],
+            aggregation=row["aggregation"],
+            frequency=row["frequency"],
+            owner_entity_id=owner,
+            note=row["note"],
+            position=position,
+        )
+        session.flush()
+        _define(session, report, kpi, cycle, row)
+        kpis[kpi.code] = kpi
+    return kpis
+
+
+def _define(session, report, kpi: Kpi, cycle: ProgrammeCycle, row: dict[str, str]) -> None:
+    """Add a definition version when the reference's baseline or target differ from the current."""
+    baseline, target = number_or_none(row["baseline_2020"]), number_or_none(row["target_2025"])
+    wanted = {
+        "baseline_value": baseline,
+        "baseline_year": cycle.baseline_year if baseline is not None else None,
+        "target_value": target,
+        "target_year": cycle.target_year if target is not None else None,
+        "target_comparator": row["target_comparator"] or ">=",
+    }
+    current = session.scalars(
+        select(KpiDefinition).filter_by(kpi_id=kpi.id).order_by(KpiDefinition.version.desc())
+    ).first()
+    if current and all(getattr(current, k) == v for k, v in wanted.items()):
+        return
+    version = current.version + 1 if current else 1
+    session.add(
+        KpiDefinition(kpi_id=kpi.id, version=version, reason="reference catalogue", **wanted)
+    )
+    report.count("kpi_definitions", new=True)
+
+
+def _load_plan(session, report, kpi: Kpi, rows) -> None:
+    for row in rows:
+        _upsert(
+            session,
+            report,
+            InterimTarget,
+            {"kpi_id": kpi.id, "year": int(row["year"])},
+            value=float(row["cumulative_share_percent"]),
+            note=f"{row['procedures']} procedures simplified in {row['year']}",
+        )
+
+
+def _assign(session, report, kpis, entities) -> None:
+    existing = set(session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id)).tuples())
+    for kpi in kpis:
+        if kpi.scope != "entity":
+            continue
+        for entity in entities:
+            if (entity.id, kpi.id) not in existing:
+                session.add(EntityKpi(entity_id=entity.id, kpi_id=kpi.id))
+                report.count("entity_kpis", new=True)
+
+
+def _load_initiatives(session, report, cycle, tracks, entities, rows) -> None:
+    for row in rows:
+        lead = entities.get(row["lead"])
+        _upsert(
+            session,
+            report,
+            Initiative,
+            {"cycle_id": cycle.id, "code": row["code"]},
+            track_id=tracks[row["track"]].id,
+            name_en=row["name_en"],
+            name_ar=row["name_ar"],
+            lead_entity_id=lead.id if lead else None,
+            due=row["due"],
+        )
+
+
+def _load_indices(session, report, rows) -> None:
+    for row in rows:
+        _upsert(
+            session,
+            report,
+            InternationalIndicator,
+            {"code": row["code"]},
+            name_en=row["name_en"],
+            name_ar=row["name_ar"],
+            measure=row["measure"],
+            value=float(row["value"]),
+            year=int(row["year"]),
+            direction=row["direction"],
+        )
+
+
+def _load_periods(session, report, cycle) -> None:
+    years = range(cycle.start_year, cycle.target_year + 1)
+    codes = quarters(cycle.start_year, cycle.target_year) + [PeriodCode(y) for y in years]
+    existing = set(session.scalars(select(Period.code)))
+    for period in codes:
+        if period.code not in existing:
+            session.add(
+                Period(
+                    code=period.code,
+                    year=period.year,
+                    quarter=period.quarter,
+                    start_date=period.start,
+                    end_date=period.end,
+                )
+            )
+            report.count("periods", new=True)
+
+
+def catalogue_rows(session: Session, cycle_code: str = CYCLE["code"]) -> list[dict[str, str]]:
+    """The KPI catalogue as the reference file's rows, from the definitions in force."""
+    kpis = session.scalars(
+        select(Kpi)
+        .join(ProgrammeCycle)
+        .where(ProgrammeCycle.code == cycle_code)
+        .order_by(Kpi.position)
+    ).all()
+    rows = []
+    for kpi in kpis:
+        current = kpi.current
+        rows.append(
+            {
+                "code": kpi.code,
+                "track": kpi.track.code,
+                "name_en": kpi.name_en,
+                "name_ar": kpi.name_ar,
+                "unit": kpi.unit,
+                "direction": kpi.direction,
+                "baseline_2020": format_number(current.baseline_value if current else None),
+                "target_2025": format_number(current.target_value if current else None),
+                "target_comparator": current.target_comparator if current else "",
+                "scope": kpi.scope,
+                "aggregation": kpi.aggregation,
+                "frequency": kpi.frequency,
+                "owner": kpi.owner.code if kpi.owner else "",
+                "note": kpi.note,
+            }
+        )
+    return rows
+
+
+def catalogue_csv(session: Session) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CATALOGUE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(catalogue_rows(session))
+    return buffer.getvalue()

@@ -1,0 +1,198 @@
+"""A deterministic, plausible demo history, entered through the same load and review path as
+real submissions (etl.load, etl.workflow): nothing here writes observations directly."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data.models import Entity, EntityKpi, Kpi, Period, ProgrammeCycle, Submission, User
+from etl.load import Row, load_submission
+from etl.workflow import approve, return_for_changes
+from kpis.periods import PeriodCode, quarters, reporting_period
+
+SEED = "gdt-2021-2025"
+FIRST, LAST = 2021, 2025
+RETURN_REASONS = (
+    "Please attach the evidence link for the services counted as fully online.",
+    "The denominator differs from last quarter by more than a third: please confirm.",
+    "Comment missing for the drop against the previous quarter.",
+)
+# Figures reported once for the nation by the owner (MTCIT): value at the end of each year.
+NATIONAL_PATHS = {
+    "T1.2": {2020: 24, 2022: 22, 2024: 21},
+    "T4.6": {2020: 38, 2022: 34, 2024: 29},
+    "T2.2": {2021: 20, 2022: 55, 2023: 85, 2024: 100, 2025: 100},
+    "T3.2": {2021: 10, 2022: 60, 2023: 100, 2024: 100, 2025: 100},
+    "T3.5": {2021: 0, 2022: 30, 2023: 70, 2024: 100, 2025: 100},
+    "T3.6": {2021: 2, 2022: 4, 2023: 5, 2024: 7, 2025: 8},
+    "T4.2": {2021: 1, 2022: 1, 2023: 2, 2024: 3, 2025: 3},
+    "T4.4": {2021: 60, 2022: 75, 2023: 80, 2024: 90, 2025: 95},
+    "T4.5": {2021: 4, 2022: 5, 2023: 6, 2024: 8, 2025: 9},
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How an entity performs: its pace toward the targets and its reporting habits."""
+
+    pace: float
+    late_rate: float
+    missing_rate: float
+    return_rate: float
+
+
+def profile(entity_code: str) -> Profile:
+    rng = random.Random(f"{SEED}:{entity_code}")
+    return Profile(
+        pace=rng.uniform(0.55, 1.2),
+        late_rate=rng.uniform(0.0, 0.2),
+        missing_rate=rng.choice((0.0, 0.0, 0.03, 0.08)),
+        return_rate=rng.uniform(0.02, 0.12),
+    )
+
+
+def demo_present(session: Session) -> bool:
+    return bool(
+        session.scalar(select(func.count()).select_from(Submission).where(Submission.is_demo))
+    )
+
+
+def seed_demo(session: Session, scale: int = 1) -> int:
+    """Create the history for every active entity (and `scale`-1 copies of each); return the number
+    of submissions made. Does nothing when demo data is already there."""
+    if demo_present(session):
+        return 0
+    entities = _entities(session, scale)
+    kpis = session.scalars(select(Kpi).where(Kpi.active).order_by(Kpi.position)).all()
+    periods = {p.code: p for p in session.scalars(select(Period))}
+    cycle = session.scalars(select(ProgrammeCycle)).first()
+    reviewer = session.scalar(select(User).where(User.role == "supervisor").order_by(User.id))
+    made = 0
+    for entity in entities:
+        assigned = _assigned(session, entity, kpis)
+        prof = profile(entity.code.split("-")[0])
+        for quarter in quarters(FIRST, LAST):
+            rng = random.Random(f"{SEED}:{entity.code}:{quarter}")
+            rows = [
+                row
+                for kpi in assigned
+                if (row := _row(kpi, entity, quarter, prof, cycle.baseline_year))
+            ]
+            if not rows or rng.random() < prof.missing_rate:
+                continue
+            made += _submit(
+                session, entity, periods[quarter.code], rows, rng, prof, reviewer, quarter
+            )
+    return made
+
+
+def _entities(session: Session, scale: int) -> list[Entity]:
+    base = session.scalars(
+        select(Entity).where(Entity.active, ~Entity.is_demo).order_by(Entity.code)
+    ).all()
+    copies = []
+    for n in range(2, scale + 1):
+        for entity in base:
+            copy = Entity(
+                code=f"{entity.code}-{n}",
+                name_en=f"{entity.name_en} (demo copy {n})",
+                name_ar=f"{entity.name_ar} (نسخة تجريبية {n})",
+                website=entity.website,
+                is_demo=True,
+            )
+            session.add(copy)
+            copies.append(copy)
+    session.flush()
+    assignments = session.scalars(select(EntityKpi)).all()
+    for copy in copies:
+        original = copy.code.rsplit("-", 1)[0]
+        for assignment in assignments:
+            if assignment.entity.code == original:
+                session.add(EntityKpi(entity_id=copy.id, kpi_id=assignment.kpi_id))
+    session.flush()
+    return list(base) + copies
+
+
+def _assigned(session: Session, entity: Entity, kpis) -> list[Kpi]:
+    ids = set(session.scalars(select(EntityKpi.kpi_id).where(EntityKpi.entity_id == entity.id)))
+    return [k for k in kpis if k.id in ids or k.owner_entity_id == entity.id]
+
+
+def _row(kpi: Kpi, entity: Entity, quarter: PeriodCode, prof: Profile, baseline_year: int):
+    period = reporting_period(kpi.frequency, quarter, baseline_year)
+    if period is None:
+        return None
+    rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:{period}")
+    elapsed = (period.end.year - baseline_year - 1) + (period.end.month / 12)  # years since 2020
+    if kpi.scope == "national":
+        return _national_row(kpi, period, elapsed, rng)
+    return _entity_row(kpi, entity, period, elapsed, prof, rng)
+
+
+def _national_row(kpi: Kpi, period: PeriodCode, elapsed: float, rng: random.Random) -> Row | None:
+    path = NATIONAL_PATHS.get(kpi.code)
+    if not path:
+        return None
+    known = [y for y in sorted(path) if y <= period.year]
+    if not known:
+        return None
+    value = float(path[known[-1]])
+    if kpi.code == "T4.4":
+        planned = rng.randint(8, 14)
+        done = round(planned * value / 100)
+        return Row(kpi.code, period.code, round(done / planned * 100, 4), done, planned)
+    return Row(kpi.code, period.code, value)
+
+
+def _entity_row(kpi, entity, period, elapsed, prof, rng) -> Row:
+    definition = kpi.current
+    start_rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:start")
+    baseline = definition.baseline_value if definition else None
+    start = (baseline if baseline is not None else start_rng.uniform(5, 30)) + start_rng.uniform(
+        -8, 8
+    )
+    target = definition.target_value if definition and definition.target_value is not None else 75
+    share = min(1.0, elapsed / 5 * prof.pace)
+    noise = rng.gauss(0, 2.5)
+    level = max(0.0, min(100.0, start + (target - start) * share + noise))
+    if kpi.aggregation == "share_of_entities":
+        return Row(kpi.code, period.code, 100.0 if level >= 60 else 0.0)
+    if kpi.aggregation == "sum":
+        return Row(kpi.code, period.code, float(max(0, round(level / 25 + rng.uniform(-1, 1)))))
+    if kpi.aggregation == "mean":
+        return Row(kpi.code, period.code, round(level, 1))
+    denominator = start_rng.randint(40, 400) + rng.randint(0, 10)
+    numerator = round(denominator * level / 100)
+    return Row(
+        kpi.code,
+        period.code,
+        round(numerator / denominator * 100, 4),
+        float(numerator),
+        float(denominator),
+    )
+
+
+def _submit(session, entity, period, rows, rng, prof, reviewer, quarter) -> int:
+    deadline = datetime.combine(quarter.end + timedelta(days=30), time(12))
+    late = rng.random() < prof.late_rate
+    uploaded = deadline + timedelta(days=rng.randint(3, 40) if late else -rng.randint(2, 25))
+    first = load_submission(session, entity, period, rows, uploader=None, at=uploaded, is_demo=True)
+    is_last_quarter = quarter == PeriodCode(LAST, 4)
+    if is_last_quarter and rng.random() < 0.4:
+        return 1  # still waiting for review
+    reviewed = uploaded + timedelta(days=rng.randint(2, 9))
+    if rng.random() < prof.return_rate:
+        return_for_changes(session, first, reviewer, rng.choice(RETURN_REASONS), at=reviewed)
+        resubmitted = reviewed + timedelta(days=rng.randint(2, 7))
+        second = load_submission(
+            session, entity, period, rows, uploader=None, at=resubmitted, is_demo=True
+        )
+        approve(session, second, reviewer, at=resubmitted + timedelta(days=rng.randint(1, 5)))
+        return 2
+    approve(session, first, reviewer, at=reviewed)
+    return 1

@@ -1,0 +1,285 @@
+"""The tracker's store: SQLAlchemy 2 typed models of the programme's domain (see DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+UNITS = ("percent", "rank", "count", "milestone", "omr")
+DIRECTIONS = ("increase", "decrease")
+SCOPES = ("entity", "national")
+AGGREGATIONS = ("ratio_of_sums", "mean", "sum", "share_of_entities", "latest")
+FREQUENCIES = ("quarterly", "annual", "biennial")
+COMPARATORS = (">=", "<=", "=")
+ROLES = ("admin", "supervisor", "committee", "entity")
+SUBMISSION_STATUSES = ("rejected", "submitted", "returned", "approved")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ProgrammeCycle(Base):
+    __tablename__ = "programme_cycles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ar: Mapped[str] = mapped_column(String(200))
+    baseline_year: Mapped[int]
+    start_year: Mapped[int]
+    target_year: Mapped[int]
+
+
+class Track(Base):
+    __tablename__ = "tracks"
+    __table_args__ = (UniqueConstraint("cycle_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("programme_cycles.id"))
+    code: Mapped[str] = mapped_column(String(10))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ar: Mapped[str] = mapped_column(String(200))
+    focus_en: Mapped[str] = mapped_column(Text, default="")
+    focus_ar: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    kpis: Mapped[list[Kpi]] = relationship(back_populates="track", order_by="Kpi.position")
+
+
+class Entity(Base):
+    __tablename__ = "entities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ar: Mapped[str] = mapped_column(String(200))
+    website: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Kpi(Base):
+    __tablename__ = "kpis"
+    __table_args__ = (UniqueConstraint("cycle_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("programme_cycles.id"))
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name_en: Mapped[str] = mapped_column(Text)
+    name_ar: Mapped[str] = mapped_column(Text)
+    definition_en: Mapped[str] = mapped_column(Text, default="")
+    definition_ar: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(10))
+    scope: Mapped[str] = mapped_column(String(10))
+    aggregation: Mapped[str] = mapped_column(String(30))
+    frequency: Mapped[str] = mapped_column(String(20))
+    owner_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    tolerance: Mapped[float] = mapped_column(Float, default=0.9)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    track: Mapped[Track] = relationship(back_populates="kpis")
+    owner: Mapped[Entity | None] = relationship()
+    definitions: Mapped[list[KpiDefinition]] = relationship(
+        back_populates="kpi", order_by="KpiDefinition.version"
+    )
+    interim_targets: Mapped[list[InterimTarget]] = relationship(
+        back_populates="kpi", order_by="InterimTarget.year"
+    )
+
+    @property
+    def current(self) -> KpiDefinition | None:
+        """The definition in force: the latest version of baseline and target."""
+        return self.definitions[-1] if self.definitions else None
+
+
+class KpiDefinition(Base):
+    """One version of a KPI's baseline and target; a restatement adds a version, keeping the old."""
+
+    __tablename__ = "kpi_definitions"
+    __table_args__ = (UniqueConstraint("kpi_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id"))
+    version: Mapped[int]
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    baseline_year: Mapped[int | None]
+    target_value: Mapped[float | None] = mapped_column(Float)
+    target_year: Mapped[int | None]
+    target_comparator: Mapped[str] = mapped_column(String(2), default=">=")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    kpi: Mapped[Kpi] = relationship(back_populates="definitions")
+
+
+class InterimTarget(Base):
+    """A year-end value on a KPI's planned path (e.g. T1.1's procedure plan)."""
+
+    __tablename__ = "interim_targets"
+    __table_args__ = (UniqueConstraint("kpi_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id"))
+    year: Mapped[int]
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    kpi: Mapped[Kpi] = relationship(back_populates="interim_targets")
+
+
+class EntityKpi(Base):
+    """A KPI assigned to an entity, with an optional entity-specific baseline and target."""
+
+    __tablename__ = "entity_kpis"
+    __table_args__ = (UniqueConstraint("entity_id", "kpi_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id"))
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    target_value: Mapped[float | None] = mapped_column(Float)
+    entity: Mapped[Entity] = relationship()
+    kpi: Mapped[Kpi] = relationship()
+
+
+class Initiative(Base):
+    __tablename__ = "initiatives"
+    __table_args__ = (UniqueConstraint("cycle_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("programme_cycles.id"))
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name_en: Mapped[str] = mapped_column(Text)
+    name_ar: Mapped[str] = mapped_column(Text)
+    lead_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    due: Mapped[str] = mapped_column(String(10), default="")
+
+
+class InternationalIndicator(Base):
+    __tablename__ = "international_indicators"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_en: Mapped[str] = mapped_column(Text)
+    name_ar: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float] = mapped_column(Float)
+    year: Mapped[int]
+    direction: Mapped[str] = mapped_column(String(10))
+
+
+class Period(Base):
+    """A reporting period: a quarter (`2024-Q3`) or a year (`2024`)."""
+
+    __tablename__ = "periods"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(7), unique=True)
+    year: Mapped[int]
+    quarter: Mapped[int | None]
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_ar: Mapped[str] = mapped_column(String(100))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(ForeignKey("roles.code"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    entity: Mapped[Entity | None] = relationship()
+
+
+class Submission(Base):
+    """One uploaded workbook for (entity, period); the newest supersedes earlier ones."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    file_sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
+    file_size: Mapped[int] = mapped_column(Integer, default=0)
+    stored_name: Mapped[str] = mapped_column(String(255), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    entity: Mapped[Entity] = relationship()
+    period: Mapped[Period] = relationship()
+    observations: Mapped[list[Observation]] = relationship(back_populates="submission")
+
+
+class Observation(Base):
+    __tablename__ = "observations"
+    __table_args__ = (UniqueConstraint("submission_id", "kpi_id", "period_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    evidence_link: Mapped[str] = mapped_column(Text, default="")
+    submission: Mapped[Submission] = relationship(back_populates="observations")
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str] = mapped_column(String(50), default="")
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")

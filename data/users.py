@@ -1,0 +1,155 @@
+"""Accounts: creation, Argon2id password hashing and the development demo accounts."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data.audit import record
+from data.models import ROLES, Entity, User
+
+# Argon2id at RFC 9106's low-memory profile (t=3, 64 MiB, p=4): above OWASP's minimum (t=2, 19 MiB).
+HASHER = PasswordHasher()
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 12
+DEMO_PASSWORD = "demo-password-2025"  # noqa: S105 - development-only accounts, refused in production
+DEMO_ACCOUNTS = (
+    ("admin@demo.gov.om", "Demo administrator", "admin", None),
+    ("supervisor@demo.gov.om", "Demo programme officer", "supervisor", None),
+    ("committee@demo.gov.om", "Demo committee member", "committee", None),
+    ("entity@demo.gov.om", "Demo MOH team", "entity", "MOH"),
+)
+
+
+class AccountError(ValueError):
+    """A user cannot be created as asked."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the web layer keeps of a user: plain values, no session attached."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    entity_id: int | None
+    entity_code: str | None
+    language: str
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(
+    session: Session,
+    email: str,
+    role: str,
+    password: str,
+    *,
+    entity_code: str | None = None,
+    name: str = "",
+    is_demo: bool = False,
+    actor: User | None = None,
+) -> User:
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise AccountError(f"not an e-mail address: {email!r}")
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise AccountError(f"a user with e-mail {email} exists already")
+    entity = None
+    if role == "entity":
+        if not entity_code:
+            raise AccountError("an entity user needs --entity CODE")
+        entity = session.scalar(select(Entity).where(Entity.code == entity_code.upper()))
+        if entity is None:
+            raise AccountError(f"unknown entity code {entity_code!r}")
+    elif entity_code:
+        raise AccountError(f"only entity users belong to an entity, not a {role}")
+    user = User(
+        email=email,
+        name=name or email,
+        role=role,
+        password_hash=hash_password(password),
+        entity_id=entity.id if entity else None,
+        is_demo=is_demo,
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        "user.create",
+        "user",
+        user.id,
+        user=actor,
+        entity_id=user.entity_id,
+        after={"email": email, "role": role},
+    )
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.active:
+        verify_password(_dummy_hash(), password)  # same work whether or not the account exists
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def account(session: Session, user_id: int) -> Account | None:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return Account(
+        user.id,
+        user.email,
+        user.name,
+        user.role,
+        user.entity_id,
+        user.entity.code if user.entity else None,
+        user.language,
+    )
+
+
+def ensure_demo_accounts(session: Session) -> list[tuple[str, str]]:
+    """Create the development accounts that are missing; return (email, role) of each."""
+    created = []
+    for email, name, role, entity in DEMO_ACCOUNTS:
+        if not session.scalar(select(User.id).where(User.email == email)):
+            create_user(
+                session, email, role, DEMO_PASSWORD, entity_code=entity, name=name, is_demo=True
+            )
+        created.append((email, role))
+    return created
+
+
+def demo_accounts_exist(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(User).where(User.is_demo)) > 0
+
+
+@cache
+def _dummy_hash() -> str:
+    return HASHER.hash(secrets.token_hex(8))

@@ -1,0 +1,1 @@
+"""Quarterly submissions: read -> validate -> load, and the review workflow."""

@@ -1,0 +1,55 @@
+"""Review steps on a submission: approve or return, each written to the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from data.audit import record
+from data.models import Submission, User, utcnow
+
+
+class WorkflowError(ValueError):
+    """The step is not allowed in the submission's current state."""
+
+
+def approve(
+    session: Session, submission: Submission, reviewer: User | None, at: datetime | None = None
+) -> None:
+    _review(session, submission, reviewer, "approved", "", at)
+
+
+def return_for_changes(
+    session: Session,
+    submission: Submission,
+    reviewer: User | None,
+    reason: str,
+    at: datetime | None = None,
+) -> None:
+    if not reason.strip():
+        raise WorkflowError("a returned submission needs a reason the entity can act on")
+    _review(session, submission, reviewer, "returned", reason.strip(), at)
+
+
+def _review(session, submission, reviewer, status, reason, at) -> None:
+    if submission.status != "submitted" or not submission.is_current:
+        raise WorkflowError(
+            f"only the current submitted revision can be reviewed, not a {submission.status} one"
+        )
+    before = {"status": submission.status}
+    submission.status = status
+    submission.reviewed_by_id = reviewer.id if reviewer else None
+    submission.reviewed_at = at or utcnow()
+    submission.review_reason = reason
+    record(
+        session,
+        f"submission.{'approve' if status == 'approved' else 'return'}",
+        "submission",
+        submission.id,
+        user=reviewer,
+        entity_id=submission.entity_id,
+        before=before,
+        after={"status": status},
+        reason=reason,
+    )

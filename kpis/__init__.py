@@ -1,0 +1,1 @@
+"""Pure, typed functions for what the numbers mean (DESIGN.md): no Dash, Flask or SQLAlchemy."""

@@ -1,0 +1,23 @@
+"""Figures as text: one decimal for percentages, whole numbers where the unit counts things."""
+
+from __future__ import annotations
+
+
+def format_number(value: float, decimals: int = 1) -> str:
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """`34%`, `34.5%`, `1,250`, `OMR 12,000.5`; an empty string for no value."""
+    if value is None:
+        return ""
+    if unit in ("percent", "milestone"):
+        return f"{format_number(value, 1)}%"
+    if unit == "omr":
+        return f"OMR {format_number(value, 3)}"
+    if unit in ("rank", "count"):
+        return format_number(value, 0 if float(value).is_integer() else 1)
+    return format_number(value, 2)

@@ -1,0 +1,1 @@
+"""Flask-side pieces of the tracker: configuration, accounts, access rules and language."""

@@ -1,0 +1,62 @@
+"""Language: Flask-Babel catalogues compiled at start, and the choice of language per request.
+
+The choice is `?lang=` when given (remembered in the session and for the signed-in user), else the
+session's, else the user's saved language, else the browser's preference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+LANGUAGES = ("en", "ar")
+RTL = {"ar"}
+SOURCE = Path(__file__).resolve().parent / "translations"
+
+
+def compile_catalogues(source: Path, target: Path) -> None:
+    """Compile every `.po` under `source` into `.mo` files under `target` (kept out of git)."""
+    for po_path in source.glob("*/LC_MESSAGES/*.po"):
+        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
+
+
+def requested_language() -> str | None:
+    lang = request.args.get("lang", "").lower()
+    return lang if lang in LANGUAGES else None
+
+
+def select_locale() -> str:
+    if lang := requested_language():
+        return lang
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def language() -> str:
+    return str(get_locale() or "en")
+
+
+def direction() -> str:
+    return "rtl" if language() in RTL else "ltr"
+
+
+def init_app(app: Flask, compiled: Path) -> None:
+    compile_catalogues(SOURCE, compiled)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(language=language, direction=direction)
