@@ -232,7 +232,7 @@ def _load_plan(session, report, kpi: Kpi, rows) -> None:
 
 
 def _assign(session, report, kpis, entities) -> None:
-    existing = set(session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id)).tuples())
+    existing = {(e, k) for e, k in session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id))}
     for kpi in kpis:
         if kpi.scope != "entity":
             continue

@@ -145,7 +145,7 @@ def _national_row(kpi: Kpi, period: PeriodCode, elapsed: float, rng: random.Rand
     if kpi.code == "T4.4":
         planned = rng.randint(8, 14)
         done = round(planned * value / 100)
-        return Row(kpi.code, period.code, round(done / planned * 100, 4), done, planned)
+        return Row(kpi.code, period.code, done / planned * 100, done, planned)
     return Row(kpi.code, period.code, value)
 
 
@@ -171,7 +171,7 @@ def _entity_row(kpi, entity, period, elapsed, prof, rng) -> Row:
     return Row(
         kpi.code,
         period.code,
-        round(numerator / denominator * 100, 4),
+        numerator / denominator * 100,
         float(numerator),
         float(denominator),
     )

@@ -106,9 +106,16 @@ def _file_fields(stored: StoredFile) -> dict[str, Any]:
     }
 
 
+def _code_ids(session: Session, model) -> dict[str, int]:
+    """Code -> id of KPIs or periods, read once per session (they do not change within one)."""
+    key = f"code_ids:{model.__tablename__}"
+    if key not in session.info:
+        session.info[key] = {code: id_ for code, id_ in session.execute(select(model.code, model.id))}
+    return session.info[key]
+
+
 def _add_observations(session: Session, submission: Submission, rows: Sequence[Row]) -> None:
-    kpi_ids = {code: id_ for code, id_ in session.execute(select(Kpi.code, Kpi.id))}
-    period_ids = {code: id_ for code, id_ in session.execute(select(Period.code, Period.id))}
+    kpi_ids, period_ids = _code_ids(session, Kpi), _code_ids(session, Period)
     session.add_all(
         Observation(
             submission_id=submission.id,

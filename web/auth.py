@@ -129,9 +129,27 @@ def guard():
             return jsonify(error="sign in first"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     _remember_language()
+    if request.blueprint == blueprint.name:
+        return None
     if not path.startswith("/_") and (not is_page(path) or not page_allowed(current_user, path)):
         abort(403 if is_page(path) else 404)
+    if path == "/_dash-update-component":
+        _check_page_navigation()
     return None
+
+
+def _check_page_navigation() -> None:
+    """Dash's page router renders a page's layout in a callback: apply the page table there too."""
+    body = request.get_json(silent=True) or {}
+    if "_pages_content.children" not in str(body.get("output", "")):
+        return
+    location = next(
+        (i for i in body.get("inputs", []) if isinstance(i, dict) and i.get("property") == "pathname"),
+        None,
+    )
+    target = str((location or {}).get("value") or "/")
+    if not page_allowed(current_user, target):
+        abort(403)
 
 
 def _remember_language() -> None:

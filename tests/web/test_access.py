@@ -1,0 +1,73 @@
+"""Who reaches which page: the table itself, direct requests, and the pages' own callback."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests.web.test_auth import dash_post, routing
+from web.access import page_allowed, sees_unapproved
+
+PAGES = ["/", "/track/T1", "/kpi/T1.5", "/entity/MOH", "/entity/MOF", "/completeness",
+         "/international", "/submissions", "/review", "/audit"]
+# role -> pages it may open (entity users: their own entity, MOH here)
+ALLOWED = {
+    "admin": set(PAGES),
+    "supervisor": set(PAGES),
+    "committee": set(PAGES) - {"/submissions", "/review", "/audit"},
+    "entity": set(PAGES) - {"/review", "/audit", "/entity/MOF"},
+}
+
+
+def viewer(role: str):
+    return SimpleNamespace(role=role, entity_code="MOH" if role == "entity" else None)
+
+
+@pytest.mark.parametrize("role", ALLOWED)
+@pytest.mark.parametrize("path", PAGES)
+def test_page_table(role, path):
+    assert page_allowed(viewer(role), path) == (path in ALLOWED[role])
+
+
+@pytest.mark.parametrize("path", ["/admin", "/_secret", "/nothing/here", "/login-debug"])
+def test_unknown_paths_are_denied_to_everyone(path):
+    assert not any(page_allowed(viewer(role), path) for role in ALLOWED)
+
+
+@pytest.mark.parametrize(
+    ("role", "entity", "expected"),
+    [("supervisor", None, True), ("admin", "MOF", True), ("committee", "MOH", False),
+     ("entity", "MOH", True), ("entity", "MOF", False), ("entity", None, False)],
+)
+def test_who_sees_unapproved_figures(role, entity, expected):
+    assert sees_unapproved(viewer(role), entity) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [("entity", "/review", 403), ("entity", "/audit", 403), ("committee", "/submissions", 403),
+     ("entity", "/entity/MOF", 403), ("entity", "/entity/MOH", 200), ("supervisor", "/review", 200),
+     ("committee", "/", 200), ("supervisor", "/no-such-page", 404)],
+)
+def test_direct_requests_follow_the_table(login, role, path, status):
+    response = login(role).get(path)
+    assert response.status_code == status
+    if status == 403:
+        assert "do not have access" in response.text
+
+
+@pytest.mark.parametrize(("role", "path"), [("entity", "/review"), ("committee", "/audit"),
+                                            ("entity", "/entity/MOF")])
+def test_page_callback_refuses_a_page_the_role_may_not_see(login, role, path):
+    client = login(role)
+    client.get("/")
+    response = dash_post(client, routing(path))
+    assert response.status_code == 403
+    assert "_pages_content" not in response.text
+
+
+def test_page_callback_serves_an_allowed_page(login):
+    client = login("entity")
+    client.get("/")
+    response = dash_post(client, routing("/"))
+    assert response.status_code == 200
+    assert "_pages_content" in response.text and "T1.5" in response.text
