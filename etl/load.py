@@ -110,7 +110,9 @@ def _code_ids(session: Session, model) -> dict[str, int]:
     """Code -> id of KPIs or periods, read once per session (they do not change within one)."""
     key = f"code_ids:{model.__tablename__}"
     if key not in session.info:
-        session.info[key] = {code: id_ for code, id_ in session.execute(select(model.code, model.id))}
+        session.info[key] = {
+            code: id_ for code, id_ in session.execute(select(model.code, model.id))
+        }
     return session.info[key]
 
 

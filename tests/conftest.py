@@ -154,8 +154,12 @@ def store(db_url) -> Iterator[Store]:
 
 @pytest.fixture
 def settings(app_db_url, tmp_path) -> Settings:
-    return Settings(database_url=app_db_url, app_env="test", instance_path=tmp_path / "instance",
-                    upload_dir=tmp_path / "uploads")
+    return Settings(
+        database_url=app_db_url,
+        app_env="test",
+        instance_path=tmp_path / "instance",
+        upload_dir=tmp_path / "uploads",
+    )
 
 
 @pytest.fixture

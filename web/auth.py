@@ -122,13 +122,15 @@ def _safe_next() -> str:
 def guard():
     """Deny by default: only the sign-in page and static assets are open to anonymous users."""
     path = request.path
-    if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+    if path.startswith(OPEN_PREFIXES):
+        return None
+    _remember_language()
+    if path in OPEN_PATHS:
         return None
     if not current_user.is_authenticated:
         if path.startswith("/_") or request.method != "GET":
             return jsonify(error="sign in first"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    _remember_language()
     if request.blueprint == blueprint.name:
         return None
     if not path.startswith("/_") and (not is_page(path) or not page_allowed(current_user, path)):
@@ -144,7 +146,11 @@ def _check_page_navigation() -> None:
     if "_pages_content.children" not in str(body.get("output", "")):
         return
     location = next(
-        (i for i in body.get("inputs", []) if isinstance(i, dict) and i.get("property") == "pathname"),
+        (
+            i
+            for i in body.get("inputs", [])
+            if isinstance(i, dict) and i.get("property") == "pathname"
+        ),
         None,
     )
     target = str((location or {}).get("value") or "/")
@@ -157,7 +163,7 @@ def _remember_language() -> None:
     if not lang:
         return
     session["lang"] = lang
-    if lang != current_user.language:
+    if current_user.is_authenticated and lang != current_user.language:
         with store_of(current_app).transaction() as db:
             db.get(User, current_user.id).language = lang
         current_user.language = lang

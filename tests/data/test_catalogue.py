@@ -1,4 +1,4 @@
-"""The catalogue in the store: loaded from the project's reference copy, idempotent, printed back."""
+"""The catalogue in the store: loaded from the reference copy, idempotent, printed back."""
 
 import csv
 import io
@@ -27,8 +27,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def counts(session) -> dict[str, int]:
-    models = (Track, Kpi, KpiDefinition, InterimTarget, Entity, EntityKpi, Initiative,
-              InternationalIndicator, Period, AuditEvent)
+    models = (
+        Track,
+        Kpi,
+        KpiDefinition,
+        InterimTarget,
+        Entity,
+        EntityKpi,
+        Initiative,
+        InternationalIndicator,
+        Period,
+        AuditEvent,
+    )
     return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in models}
 
 
@@ -85,7 +95,9 @@ def test_procedure_plan_is_t11_interim_path(store):
 
 def test_entity_kpis_are_assigned_to_every_entity(store):
     with store.session() as db:
-        entity_scoped = db.scalar(select(func.count()).select_from(Kpi).where(Kpi.scope == "entity"))
+        entity_scoped = db.scalar(
+            select(func.count()).select_from(Kpi).where(Kpi.scope == "entity")
+        )
         moh = db.scalar(select(Entity).where(Entity.code == "MOH"))
         assigned = db.scalar(
             select(func.count()).select_from(EntityKpi).where(EntityKpi.entity_id == moh.id)
@@ -127,12 +139,30 @@ def test_migrations_match_the_models(empty_db_url):
 
 def test_cli_init_twice_then_catalogue(empty_db_url):
     env = {"DATABASE_URL": empty_db_url, "PATH": "/usr/bin:/bin"}
-    first = subprocess.run([sys.executable, "-m", "data", "init"], env=env, cwd=ROOT,
-                           capture_output=True, text=True, check=True)
-    second = subprocess.run([sys.executable, "-m", "data", "init"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, check=True)
-    printed = subprocess.run([sys.executable, "-m", "data", "catalogue"], env=env, cwd=ROOT,
-                             capture_output=True, text=True, check=True)
+    first = subprocess.run(
+        [sys.executable, "-m", "data", "init"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    second = subprocess.run(
+        [sys.executable, "-m", "data", "init"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = subprocess.run(
+        [sys.executable, "-m", "data", "catalogue"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "kpis" in first.stdout
     assert second.stdout.strip() == "catalogue up to date"
     assert printed.stdout == (REFERENCE / "kpis_2021_2025.csv").read_text(encoding="utf-8")

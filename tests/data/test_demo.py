@@ -11,8 +11,15 @@ from data.models import AuditEvent, Entity, Observation, Period, Submission
 
 def fingerprint(db) -> list[tuple]:
     rows = db.execute(
-        select(Entity.code, Period.code, Observation.kpi_id, Observation.value,
-               Observation.numerator, Submission.status, Submission.revision)
+        select(
+            Entity.code,
+            Period.code,
+            Observation.kpi_id,
+            Observation.value,
+            Observation.numerator,
+            Submission.status,
+            Submission.revision,
+        )
         .join(Submission, Observation.submission_id == Submission.id)
         .join(Entity, Entity.id == Observation.entity_id)
         .join(Period, Period.id == Observation.period_id)
@@ -27,19 +34,25 @@ def test_demo_history_is_plausible_and_goes_through_the_workflow(store):
     with store.session() as db:
         statuses = Counter(db.scalars(select(Submission.status)))
         entities = db.scalar(select(func.count(func.distinct(Submission.entity_id))))
-        periods = db.scalars(select(func.distinct(Period.code)).join(
-            Submission, Submission.period_id == Period.id)).all()
+        periods = db.scalars(
+            select(func.distinct(Period.code)).join(Submission, Submission.period_id == Period.id)
+        ).all()
         actions = Counter(db.scalars(select(AuditEvent.action)))
         late = sum(
-            1 for s in db.scalars(select(Submission).where(Submission.revision == 1))
+            1
+            for s in db.scalars(select(Submission).where(Submission.revision == 1))
             if s.uploaded_at.date() > s.period.end_date + timedelta(days=30)
         )
         ratio = db.execute(
-            select(Observation.value, Observation.numerator, Observation.denominator)
-            .where(Observation.denominator.is_not(None))
+            select(Observation.value, Observation.numerator, Observation.denominator).where(
+                Observation.denominator.is_not(None)
+            )
         ).first()
-        on_bad = db.scalar(select(func.count()).select_from(Observation).where(
-            (Observation.value < 0) | (Observation.value > 100)))
+        on_bad = db.scalar(
+            select(func.count())
+            .select_from(Observation)
+            .where((Observation.value < 0) | (Observation.value > 100))
+        )
     assert made == sum(statuses.values())
     assert entities == 28
     assert len(periods) == 20 and min(periods) == "2021-Q1" and max(periods) == "2025-Q4"

@@ -63,14 +63,26 @@ def test_create_user_writes_an_audit_event_and_refuses_duplicates(store):
 
 def test_cli_create_user_reads_the_password_from_stdin(store, db_url):
     env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
-    command = [sys.executable, "-m", "data", "create-user", "--email", "team@moh.gov.om",
-               "--role", "entity", "--entity", "MOH"]
-    done = subprocess.run(command, input="from-stdin-password\n", env=env, cwd=ROOT,
-                          capture_output=True, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "data",
+        "create-user",
+        "--email",
+        "team@moh.gov.om",
+        "--role",
+        "entity",
+        "--entity",
+        "MOH",
+    ]
+    done = subprocess.run(
+        command, input="from-stdin-password\n", env=env, cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     no_entity = [*command[:4], "--email", "other@moh.gov.om", "--role", "entity"]
-    bad = subprocess.run(no_entity, input="from-stdin-password\n", env=env, cwd=ROOT,
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        no_entity, input="from-stdin-password\n", env=env, cwd=ROOT, capture_output=True, text=True
+    )
     assert bad.returncode == 2
     assert "needs --entity" in bad.stderr
     with store.transaction() as db:

@@ -7,8 +7,18 @@ import pytest
 from tests.web.test_auth import dash_post, routing
 from web.access import page_allowed, sees_unapproved
 
-PAGES = ["/", "/track/T1", "/kpi/T1.5", "/entity/MOH", "/entity/MOF", "/completeness",
-         "/international", "/submissions", "/review", "/audit"]
+PAGES = [
+    "/",
+    "/track/T1",
+    "/kpi/T1.5",
+    "/entity/MOH",
+    "/entity/MOF",
+    "/completeness",
+    "/international",
+    "/submissions",
+    "/review",
+    "/audit",
+]
 # role -> pages it may open (entity users: their own entity, MOH here)
 ALLOWED = {
     "admin": set(PAGES),
@@ -35,8 +45,14 @@ def test_unknown_paths_are_denied_to_everyone(path):
 
 @pytest.mark.parametrize(
     ("role", "entity", "expected"),
-    [("supervisor", None, True), ("admin", "MOF", True), ("committee", "MOH", False),
-     ("entity", "MOH", True), ("entity", "MOF", False), ("entity", None, False)],
+    [
+        ("supervisor", None, True),
+        ("admin", "MOF", True),
+        ("committee", "MOH", False),
+        ("entity", "MOH", True),
+        ("entity", "MOF", False),
+        ("entity", None, False),
+    ],
 )
 def test_who_sees_unapproved_figures(role, entity, expected):
     assert sees_unapproved(viewer(role), entity) is expected
@@ -44,9 +60,16 @@ def test_who_sees_unapproved_figures(role, entity, expected):
 
 @pytest.mark.parametrize(
     ("role", "path", "status"),
-    [("entity", "/review", 403), ("entity", "/audit", 403), ("committee", "/submissions", 403),
-     ("entity", "/entity/MOF", 403), ("entity", "/entity/MOH", 200), ("supervisor", "/review", 200),
-     ("committee", "/", 200), ("supervisor", "/no-such-page", 404)],
+    [
+        ("entity", "/review", 403),
+        ("entity", "/audit", 403),
+        ("committee", "/submissions", 403),
+        ("entity", "/entity/MOF", 403),
+        ("entity", "/entity/MOH", 200),
+        ("supervisor", "/review", 200),
+        ("committee", "/", 200),
+        ("supervisor", "/no-such-page", 404),
+    ],
 )
 def test_direct_requests_follow_the_table(login, role, path, status):
     response = login(role).get(path)
@@ -55,8 +78,9 @@ def test_direct_requests_follow_the_table(login, role, path, status):
         assert "do not have access" in response.text
 
 
-@pytest.mark.parametrize(("role", "path"), [("entity", "/review"), ("committee", "/audit"),
-                                            ("entity", "/entity/MOF")])
+@pytest.mark.parametrize(
+    ("role", "path"), [("entity", "/review"), ("committee", "/audit"), ("entity", "/entity/MOF")]
+)
 def test_page_callback_refuses_a_page_the_role_may_not_see(login, role, path):
     client = login(role)
     client.get("/")

@@ -8,10 +8,14 @@ from tests.conftest import PASSWORD, ROLE_USERS, csrf_from
 
 ROUTING = {
     "output": ".._pages_content.children..._pages_store.data..",
-    "outputs": [{"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"}],
-    "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
-               {"id": "_pages_location", "property": "search", "value": ""}],
+    "outputs": [
+        {"id": "_pages_content", "property": "children"},
+        {"id": "_pages_store", "property": "data"},
+    ],
+    "inputs": [
+        {"id": "_pages_location", "property": "pathname", "value": "/"},
+        {"id": "_pages_location", "property": "search", "value": ""},
+    ],
     "changedPropIds": ["_pages_location.pathname"],
     "state": [],
 }
@@ -37,7 +41,12 @@ def test_anonymous_pages_redirect_to_login(client, path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/_dash-layout", "/_dash-dependencies", "/_dash-component-suites/dash/dcc/dash_core_components.js"]
+    "path",
+    [
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/_dash-component-suites/dash/dcc/dash_core_components.js",
+    ],
 )
 def test_anonymous_dash_internals_get_nothing(client, path):
     response = client.get(path)
@@ -73,8 +82,14 @@ def test_callback_without_csrf_token_is_refused(login):
 def test_login_sets_a_fresh_httponly_lax_session(client):
     page = client.get("/login")
     before = client.get_cookie("session").value
-    response = client.post("/login", data={"email": ROLE_USERS["committee"][0], "password": PASSWORD,
-                                           "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/login",
+        data={
+            "email": ROLE_USERS["committee"][0],
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.status_code == 302
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -83,8 +98,14 @@ def test_login_sets_a_fresh_httponly_lax_session(client):
 
 def test_wrong_password_is_refused_with_a_message(client):
     page = client.get("/login")
-    response = client.post("/login", data={"email": ROLE_USERS["committee"][0],
-                                           "password": "not-the-password", "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/login",
+        data={
+            "email": ROLE_USERS["committee"][0],
+            "password": "not-the-password",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.status_code == 401
     assert "not right" in response.text
     assert client.get("/").status_code == 302
@@ -101,22 +122,29 @@ def test_failed_logins_are_rate_limited_per_account(client):
     email = ROLE_USERS["entity"][0]
     codes = []
     for n in range(7):
-        response = client.post("/login", data={"email": email, "password": "wrong-password",
-                                               "csrf_token": token},
-                               environ_base={"REMOTE_ADDR": f"10.9.0.{n}"})
+        response = client.post(
+            "/login",
+            data={"email": email, "password": "wrong-password", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": f"10.9.0.{n}"},
+        )
         codes.append(response.status_code)
     assert codes[:5] == [401] * 5
     assert codes[5:] == [429, 429]
-    right = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                        environ_base={"REMOTE_ADDR": "10.9.0.99"})
+    right = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.9.0.99"},
+    )
     assert right.status_code == 429  # the account stays locked for the window, even when right
 
 
 def test_failed_logins_are_rate_limited_per_address(client):
     token = csrf_from(client.get("/login").text)
     codes = [
-        client.post("/login", data={"email": f"guess{n}@x.om", "password": "wrong-password",
-                                    "csrf_token": token}).status_code
+        client.post(
+            "/login",
+            data={"email": f"guess{n}@x.om", "password": "wrong-password", "csrf_token": token},
+        ).status_code
         for n in range(6)
     ]
     assert codes == [401] * 5 + [429]
@@ -134,6 +162,12 @@ def test_logout_needs_post_and_ends_the_session(login):
 
 def test_next_parameter_cannot_leave_the_site(client):
     page = client.get("/login")
-    response = client.post("/login?next=//evil.example/x", data={
-        "email": ROLE_USERS["admin"][0], "password": PASSWORD, "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={
+            "email": ROLE_USERS["admin"][0],
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.headers["Location"] == "/"

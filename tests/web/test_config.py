@@ -15,8 +15,12 @@ def test_defaults_use_sqlite_under_instance():
 
 
 def test_environment_overrides():
-    env = {"DATABASE_URL": "postgresql+psycopg://u@h/db", "PORT": "9000", "APP_ENV": "production",
-           "SECRET_KEY": "x" * 40}
+    env = {
+        "DATABASE_URL": "postgresql+psycopg://u@h/db",
+        "PORT": "9000",
+        "APP_ENV": "production",
+        "SECRET_KEY": "x" * 40,
+    }
     settings = Settings.from_env(env)
     assert settings.database_url == env["DATABASE_URL"] and settings.port == 9000
     assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
@@ -31,15 +35,22 @@ def test_production_refuses_a_default_or_weak_secret(secret):
 def test_production_refuses_to_start_with_demo_accounts(settings, store):
     with store.transaction() as db:
         ensure_demo_accounts(db)
-    production = Settings(database_url=store.engine.url.render_as_string(hide_password=False),
-                          secret_key="s" * 48, app_env="production",
-                          instance_path=settings.instance_path)
+    production = Settings(
+        database_url=store.engine.url.render_as_string(hide_password=False),
+        secret_key="s" * 48,
+        app_env="production",
+        instance_path=settings.instance_path,
+    )
     with pytest.raises(ConfigError, match="demo accounts"):
         create_app(production)
 
 
 def test_production_starts_with_a_real_secret_and_no_demo_accounts(settings):
-    production = Settings(database_url=settings.database_url, secret_key="s" * 48,
-                          app_env="production", instance_path=settings.instance_path)
+    production = Settings(
+        database_url=settings.database_url,
+        secret_key="s" * 48,
+        app_env="production",
+        instance_path=settings.instance_path,
+    )
     app = create_app(production)
     assert app.server.config["SESSION_COOKIE_SECURE"] is True

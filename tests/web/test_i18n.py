@@ -1,4 +1,4 @@
-"""Every interface string has an Arabic translation; the language is chosen, shown and remembered."""
+"""Every interface string has an Arabic translation; the language is chosen and remembered."""
 
 import json
 from pathlib import Path
