@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) -m pytest benchmarks --benchmark-enable -p no:cacheprovider -q
 
 messages: $(STAMP)  ## extract interface strings and merge them into the Arabic catalogue
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/tracker-messages.pot web dashboards
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/tracker-messages.pot web dashboards etl
 	$(VENV)/bin/pybabel update -i /tmp/tracker-messages.pot -d web/translations -l ar --no-fuzzy-matching
 
 clean:

@@ -12,11 +12,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -230,6 +232,17 @@ class Submission(Base):
     """One uploaded workbook for (entity, period); the newest supersedes earlier ones."""
 
     __tablename__ = "submissions"
+    __table_args__ = (
+        # at most one current submission per (entity, period), even under concurrent uploads
+        Index(
+            "uq_submissions_current",
+            "entity_id",
+            "period_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
@@ -252,6 +265,27 @@ class Submission(Base):
     entity: Mapped[Entity] = relationship()
     period: Mapped[Period] = relationship()
     observations: Mapped[list[Observation]] = relationship(back_populates="submission")
+
+
+UPLOAD_OUTCOMES = ("refused", "checked", "submitted", "duplicate")
+
+
+class Upload(Base):
+    """Every file ever uploaded, kept byte for byte outside the web root, whatever became of it."""
+
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_size: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"), index=True)
+    period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id"))
+    outcome: Mapped[str] = mapped_column(String(20))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
 
 
 class Observation(Base):

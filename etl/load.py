@@ -51,6 +51,8 @@ def load_submission(
 ) -> Submission:
     """Record a submitted workbook's rows; the new submission supersedes the current one."""
     at = at or utcnow()
+    # one writer per entity at a time, so that concurrent uploads leave one current submission
+    session.execute(select(Entity.id).where(Entity.id == entity.id).with_for_update())
     previous = _current(session, entity.id, period.id)
     if previous is not None:
         session.execute(

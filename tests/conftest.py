@@ -139,6 +139,12 @@ def empty_db_url(request) -> Iterator[str]:
     yield from _fresh_database(request, "empty")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def users_db_url(request) -> Iterator[str]:
+    """Catalogue plus one user per role (ROLE_USERS), on each backend."""
+    yield from _fresh_database(request, "users")
+
+
 @pytest.fixture(params=["sqlite"])
 def app_db_url(request) -> Iterator[str]:
     """The app's database: catalogue plus one user per role (ROLE_USERS)."""

@@ -1,0 +1,84 @@
+"""The spreadsheet contract (DESIGN.md): sheet names, column labels in both languages, and which
+KPIs are due from an entity in a quarter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TEMPLATE_VERSION = "1"
+DATA_SHEET = "Data"
+ABOUT_SHEET = "About"
+INSTRUCTIONS_SHEET = "Instructions"
+
+# key -> (English label, Arabic label); the header cell begins with either.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "code": ("KPI code", "رمز المؤشر"),
+    "name": ("KPI", "المؤشر"),
+    "period": ("Period", "الفترة"),
+    "unit": ("Unit", "الوحدة"),
+    "numerator": ("Numerator", "البسط"),
+    "denominator": ("Denominator", "المقام"),
+    "value": ("Value", "القيمة"),
+    "comment": ("Comment", "ملاحظات"),
+    "evidence": ("Evidence link", "رابط الدليل"),
+}
+REFERENCE_COLUMNS: dict[str, tuple[str, str]] = {
+    "previous": ("Previous official value", "القيمة الرسمية السابقة"),
+    "target": ("Target 2025", "المستهدف 2025"),
+}
+INPUT_KEYS = ("numerator", "denominator", "value", "comment", "evidence")
+ABOUT_FIELDS: dict[str, tuple[str, str]] = {
+    "entity": ("Entity code", "رمز الجهة"),
+    "entity_name": ("Entity", "الجهة"),
+    "period": ("Period", "الفترة"),
+    "version": ("Template version", "إصدار النموذج"),
+    "generated": ("Generated", "تاريخ الإنشاء"),
+}
+
+
+def header_label(key: str) -> str:
+    english, arabic = {**COLUMNS, **REFERENCE_COLUMNS}[key]
+    return f"{english}\n{arabic}"
+
+
+def match_header(cell: object) -> str | None:
+    """The column key a header cell names, in English or Arabic, or None.
+
+    The longest matching label wins, so `KPI code` is not read as `KPI`.
+    """
+    if not isinstance(cell, str):
+        return None
+    text = " ".join(cell.split()).casefold()
+    best, length = None, 0
+    for key, labels in {**COLUMNS, **REFERENCE_COLUMNS}.items():
+        for label in labels:
+            folded = label.casefold()
+            if text.startswith(folded) and len(folded) > length:
+                best, length = key, len(folded)
+    return best
+
+
+@dataclass(frozen=True)
+class DueKpi:
+    """A KPI expected in an entity's template for a quarter, with what validation needs."""
+
+    code: str
+    name_en: str
+    name_ar: str
+    unit: str
+    aggregation: str
+    period: str
+    target: float | None
+    comparator: str
+    previous: float | None
+    history: tuple[float, ...] = ()
+    cumulative: bool = False
+    expected: float | None = None
+
+    @property
+    def yes_no(self) -> bool:
+        return self.aggregation == "share_of_entities"
+
+    @property
+    def ratio(self) -> bool:
+        return self.aggregation == "ratio_of_sums"

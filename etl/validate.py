@@ -1,0 +1,248 @@
+"""Validate a read workbook against the contract: collect every problem, then answer once."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from etl.contract import DueKpi, match_header
+from etl.load import Row
+from etl.messages import Problem
+from etl.parse import is_blank, parse_amount, parse_for_unit
+from etl.read import RawWorkbook
+from kpis.formatting import format_number
+
+RATIO_TOLERANCE = 0.1  # percentage points between a given value and numerator / denominator
+JUMP_POINTS = 25
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the upload must be: whose, for when, and the KPIs due."""
+
+    entity_code: str
+    period: str
+    due: Mapping[str, DueKpi]
+
+
+@dataclass
+class Validation:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "rows": len(self.rows),
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+
+def identity_problem(workbook: RawWorkbook, expected: Expectation) -> Problem | None:
+    """A template made for another entity or period is refused before its cells are read."""
+    entity = workbook.about.get("entity", "").upper()
+    if entity and entity != expected.entity_code:
+        return Problem("other_entity", {"found": entity, "expected": expected.entity_code})
+    period = workbook.about.get("period", "").upper()
+    if period and period != expected.period:
+        return Problem("other_period", {"found": period, "expected": expected.period})
+    return None
+
+
+def validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
+    result = Validation()
+    if workbook.data_sheet is None:
+        result.errors.append(Problem("no_data_sheet"))
+        return result
+    if problem := identity_problem(workbook, expected):
+        result.errors.append(problem)
+        return result
+    rows = workbook.sheets[workbook.data_sheet]
+    header_index, columns = _header(rows)
+    if header_index is None:
+        result.errors.append(Problem("no_header"))
+        return result
+    seen: dict[str, int] = {}
+    for index in range(header_index + 1, len(rows)):
+        _check_row(workbook, rows[index], index + 1, columns, expected, seen, result)
+    for code in expected.due:
+        if code not in seen:
+            result.warnings.append(Problem("value_missing", {"code": code}))
+    if not result.rows and not result.errors:
+        result.errors.append(Problem("no_values"))
+    return result
+
+
+def _header(rows: list[list[Any]]) -> tuple[int | None, dict[str, int]]:
+    for index, row in enumerate(rows[:20]):
+        columns: dict[str, int] = {}
+        for col, cell in enumerate(row):
+            key = match_header(cell)
+            if key and key not in columns:
+                columns[key] = col
+        if "code" in columns and "value" in columns:
+            return index, columns
+    return None, {}
+
+
+def _cell(columns: dict[str, int], key: str, row_number: int) -> str:
+    return f"Data!{get_column_letter(columns[key] + 1)}{row_number}"
+
+
+def _check_row(workbook, row, number, columns, expected, seen, result: Validation) -> None:
+    def raw(key: str) -> Any:
+        col = columns.get(key)
+        return row[col] if col is not None and col < len(row) else None
+
+    code = str(raw("code") or "").strip().upper()
+    if not code and all(is_blank(raw(k)) for k in ("numerator", "denominator", "value")):
+        return  # a blank row
+    where = _cell(columns, "code", number)
+    kpi = expected.due.get(code)
+    if kpi is None:
+        result.errors.append(Problem("unknown_kpi", {"cell": where, "code": code or "—"}))
+        return
+    if code in seen:
+        result.errors.append(
+            Problem("duplicate_kpi", {"cell": where, "code": code, "other": seen[code]})
+        )
+        return
+    seen[code] = number
+    period = str(raw("period") or "").strip().upper()
+    if period and period not in (kpi.period, expected.period):
+        result.errors.append(
+            Problem("unknown_period", {"cell": _cell(columns, "period", number), "found": period})
+        )
+        return
+    before = len(result.errors)
+    value, numerator, denominator = _figures(workbook, raw, number, columns, kpi, result)
+    link = str(raw("evidence") or "").strip()
+    if link and not link.lower().startswith(("https://", "http://")):
+        result.errors.append(Problem("bad_link", {"cell": _cell(columns, "evidence", number)}))
+    if len(result.errors) > before:
+        return
+    comment = str(raw("comment") or "").strip()
+    if value is None:
+        result.warnings.append(Problem("value_missing", {"code": code}))
+        return
+    result.rows.append(Row(code, kpi.period, value, numerator, denominator, comment, link))
+    result.warnings.extend(_warnings(kpi, value, comment))
+
+
+def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
+    """The value, numerator and denominator of a row; problems go to `result`."""
+    value_cell = _cell(columns, "value", number)
+    value = None
+    if not is_blank(raw("value")):
+        coordinate = value_cell.split("!")[1]
+        needs_format = isinstance(raw("value"), float) and 0 < raw("value") <= 1
+        fmt = needs_format and kpi.unit in ("percent", "milestone")
+        parsed = parse_for_unit(
+            raw("value"), kpi.unit, kpi.aggregation, fmt and workbook.percent_formatted(coordinate)
+        )
+        if not parsed.ok:
+            result.errors.append(_value_problem(parsed, value_cell, raw("value")))
+            return None, None, None
+        value = parsed.value
+    if not kpi.ratio or ("numerator" not in columns and "denominator" not in columns):
+        return value, None, None
+    n_raw, d_raw = raw("numerator"), raw("denominator")
+    if is_blank(n_raw) and is_blank(d_raw):
+        return value, None, None
+    n_cell, d_cell = _cell(columns, "numerator", number), _cell(columns, "denominator", number)
+    if is_blank(n_raw) or is_blank(d_raw):
+        result.errors.append(Problem("half_ratio", {"cell": n_cell if is_blank(n_raw) else d_cell}))
+        return None, None, None
+    numerator, denominator = parse_amount(n_raw), parse_amount(d_raw)
+    for parsed, cell, text in ((numerator, n_cell, n_raw), (denominator, d_cell, d_raw)):
+        if not parsed.ok:
+            result.errors.append(_value_problem(parsed, cell, text))
+    if not (numerator.ok and denominator.ok):
+        return None, None, None
+    if denominator.value == 0:
+        result.errors.append(Problem("denominator_zero", {"cell": d_cell}))
+        return None, None, None
+    if kpi.unit in ("percent", "milestone") and numerator.value > denominator.value:
+        result.errors.append(
+            Problem(
+                "numerator_over",
+                {
+                    "cell": n_cell,
+                    "numerator": format_number(numerator.value, 2),
+                    "denominator": format_number(denominator.value, 2),
+                },
+            )
+        )
+        return None, None, None
+    ratio = numerator.value / denominator.value * 100
+    if value is not None and abs(value - ratio) > RATIO_TOLERANCE:
+        result.errors.append(
+            Problem(
+                "ratio_disagrees",
+                {
+                    "cell": value_cell,
+                    "value": format_number(value, 2),
+                    "ratio": format_number(ratio, 2),
+                },
+            )
+        )
+        return None, None, None
+    return ratio, numerator.value, denominator.value
+
+
+def as_typed(raw: Any) -> str:
+    """A cell's content as the clerk typed it: 140, not 140.0."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def _value_problem(parsed, cell: str, raw: Any) -> Problem:
+    params: dict[str, Any] = {"cell": cell, "raw": as_typed(raw)}
+    if parsed.problem == "ambiguous_fraction":
+        params["hundred"] = format_number(parsed.value * 100, 2)
+    return Problem(parsed.problem, params)
+
+
+def _warnings(kpi: DueKpi, value: float, comment: str) -> list[Problem]:
+    found = []
+    shown = {"code": kpi.code, "value": format_number(value, 1)}
+    if kpi.previous is not None:
+        change = value - kpi.previous
+        spread = statistics.pstdev(kpi.history) if len(kpi.history) >= 4 else None
+        points = kpi.unit in ("percent", "milestone")
+        if (points and abs(change) > JUMP_POINTS) or (spread and abs(change) > 3 * spread > 0):
+            found.append(
+                Problem(
+                    "jump",
+                    {
+                        **shown,
+                        "previous": format_number(kpi.previous, 1),
+                        "change": format_number(change, 1),
+                    },
+                )
+            )
+        if kpi.cumulative and change < 0:
+            found.append(
+                Problem("below_cumulative", {**shown, "previous": format_number(kpi.previous, 1)})
+            )
+    if kpi.expected is not None and not comment and _short(kpi, value):
+        found.append(
+            Problem("off_path_no_comment", {**shown, "expected": format_number(kpi.expected, 1)})
+        )
+    return found
+
+
+def _short(kpi: DueKpi, value: float) -> bool:
+    if kpi.unit == "rank":
+        return value > kpi.expected
+    return value < kpi.expected
