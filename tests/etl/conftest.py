@@ -58,7 +58,7 @@ def desk(users_db_url, tmp_path):
 
 
 def fill(data: bytes, values: dict[str, dict[str, object]], edit=None) -> bytes:
-    """Write `values` ({KPI code: {column label: value}}) into the Data sheet; `edit(sheet)` after."""
+    """Write `values` ({code: {column label: value}}) into sheet Data, then run `edit(sheet)`."""
     workbook = load_workbook(io.BytesIO(data))
     sheet = workbook["Data"]
     header = {str(c.value).split("\n")[0]: c.column for c in sheet[1] if c.value}

@@ -380,7 +380,7 @@ def test_concurrent_uploads_leave_one_current_submission(desk):
     def upload(data):
         try:
             desk.ingest(data)
-        except Exception as error:  # noqa: BLE001 - a lost race may fail, never corrupt
+        except Exception as error:  # a lost race may fail, never corrupt
             errors.append(error)
 
     threads = [threading.Thread(target=upload, args=(f,)) for f in files]
