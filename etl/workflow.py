@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from data.audit import record
-from data.models import Submission, User, utcnow
+from data.models import Period, Submission, User, utcnow
 
 
 class WorkflowError(ValueError):
@@ -52,4 +52,39 @@ def _review(session, submission, reviewer, status, reason, at) -> None:
         before=before,
         after={"status": status},
         reason=reason,
+    )
+
+
+def lock_period(session: Session, period: Period, user: User | None) -> None:
+    """Close a quarter after review: no upload changes its figures until it is unlocked."""
+    if period.locked:
+        raise WorkflowError(f"{period.code} is locked already")
+    period.locked, period.locked_at = True, utcnow()
+    period.locked_by_id = user.id if user else None
+    record(
+        session,
+        "period.lock",
+        "period",
+        period.code,
+        user=user,
+        before={"locked": False},
+        after={"locked": True},
+    )
+
+
+def unlock_period(session: Session, period: Period, user: User | None, reason: str) -> None:
+    if not period.locked:
+        raise WorkflowError(f"{period.code} is not locked")
+    if not reason.strip():
+        raise WorkflowError("unlocking a quarter needs a reason")
+    period.locked, period.locked_at, period.locked_by_id = False, None, None
+    record(
+        session,
+        "period.unlock",
+        "period",
+        period.code,
+        user=user,
+        before={"locked": True},
+        after={"locked": False},
+        reason=reason.strip(),
     )
