@@ -11,7 +11,7 @@ from flask import Flask
 
 from data.db import Store
 from data.users import demo_accounts_exist
-from web import auth, i18n
+from web import auth, files, i18n
 from web.config import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parent
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         _refuse_demo_accounts(store)
     i18n.init_app(server, settings.instance_path / "translations")
     auth.init_app(server)
+    server.register_blueprint(files.blueprint)
 
     from dashboards._shell import shell
 

@@ -10,6 +10,7 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from data.models import User
 from web.access import page_allowed
 
 
@@ -53,3 +54,23 @@ def roles_required(*roles: str):
         return guarded
 
     return decorate
+
+
+def scoped_entity(requested: str | None) -> str | None:
+    """The entity a request may act on: an entity user's own (asking for another is refused),
+    any for the programme office, none for others."""
+    if not current_user.is_authenticated:
+        abort(403)
+    if current_user.role == "entity":
+        if requested and requested.upper() != current_user.entity_code:
+            abort(403)
+        return current_user.entity_code
+    if current_user.role in ("supervisor", "admin"):
+        return requested.upper() if requested else None
+    abort(403)
+    return None
+
+
+def db_user(session):
+    """The signed-in user as a row of `session`."""
+    return session.get(User, current_user.id)

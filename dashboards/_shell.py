@@ -56,7 +56,12 @@ def header() -> html.Header:
 
 
 def navigation() -> html.Nav:
-    links = [(_("Overview"), "/")]
+    links = [
+        (_("Overview"), "/"),
+        (_("Submissions"), "/submissions"),
+        (_("Review"), "/review"),
+        (_("Audit"), "/audit"),
+    ]
     visible = [(label, href) for label, href in links if page_allowed(current_user, href)]
     return html.Nav(
         html.Ul([html.Li(dcc.Link(label, href=href)) for label, href in visible]),

@@ -8,10 +8,14 @@ from kpis.formatting import format_value
 from web.i18n import language
 
 
+def pick(english: str, arabic: str) -> str:
+    """The Arabic text in Arabic (when there is one), the English otherwise."""
+    return arabic if language() == "ar" and arabic else english
+
+
 def localized(row, field: str) -> str:
     """`row.name_ar` in Arabic, `row.name_en` otherwise (falling back to English when empty)."""
-    arabic = getattr(row, f"{field}_ar", "")
-    return arabic if language() == "ar" and arabic else getattr(row, f"{field}_en")
+    return pick(getattr(row, f"{field}_en"), getattr(row, f"{field}_ar", ""))
 
 
 def unit_label(unit: str) -> str:
@@ -49,3 +53,32 @@ def target_text(value: float | None, unit: str, comparator: str) -> str:
     if comparator == "<=":
         return _("At most %(value)s", value=figure)
     return _("Exactly %(value)s", value=figure)
+
+
+STATUS_ICONS = {
+    "approved": "✔",
+    "submitted": "⏳",
+    "returned": "↩",
+    "rejected": "✖",
+    "checked": "🔍",
+    "refused": "✖",
+    "duplicate": "=",
+}
+
+
+def status_label(status: str) -> str:
+    """A status as icon and word (never colour alone)."""
+    words = {
+        "approved": _("Approved"),
+        "submitted": _("Submitted, awaiting review"),
+        "returned": _("Returned"),
+        "rejected": _("Refused"),
+        "checked": _("Checked, not yet submitted"),
+        "refused": _("Refused"),
+        "duplicate": _("Already received"),
+    }
+    return f"{STATUS_ICONS.get(status, '')} {words.get(status, status)}".strip()
+
+
+def when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""

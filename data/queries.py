@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from data.models import Kpi, ProgrammeCycle, Submission, Track
+from data.models import (
+    AuditEvent,
+    Entity,
+    Kpi,
+    Observation,
+    Period,
+    ProgrammeCycle,
+    Submission,
+    Track,
+    Upload,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -77,3 +89,210 @@ def _kpi_row(kpi: Kpi) -> KpiRow:
 
 def has_demo_data(session: Session) -> bool:
     return bool(session.scalar(select(exists().where(Submission.is_demo))))
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    id: int
+    entity: str
+    period: str
+    revision: int
+    status: str
+    is_current: bool
+    file_name: str
+    uploaded_at: datetime | None
+    uploaded_by: str
+    reviewed_at: datetime | None
+    reviewed_by: str
+    reason: str
+    warnings: int
+    errors: int
+    upload_id: int | None
+
+
+def _submission_rows(session: Session, *conditions) -> list[SubmissionRow]:
+    uploader, reviewer = aliased(User), aliased(User)
+    rows = session.execute(
+        select(Submission, Entity.code, Period.code, uploader.email, reviewer.email, Upload.id)
+        .join(Entity, Entity.id == Submission.entity_id)
+        .join(Period, Period.id == Submission.period_id)
+        .outerjoin(uploader, uploader.id == Submission.uploaded_by_id)
+        .outerjoin(reviewer, reviewer.id == Submission.reviewed_by_id)
+        .outerjoin(Upload, Upload.submission_id == Submission.id)
+        .where(*conditions)
+        .order_by(Period.end_date.desc(), Entity.code, Submission.id.desc())
+    ).all()
+    return [
+        SubmissionRow(
+            s.id,
+            entity,
+            period,
+            s.revision,
+            s.status,
+            s.is_current,
+            s.file_name,
+            s.uploaded_at,
+            up or ("demo" if s.is_demo else ""),
+            s.reviewed_at,
+            rev or "",
+            s.review_reason,
+            len((s.report or {}).get("warnings", [])),
+            len((s.report or {}).get("errors", [])),
+            upload_id,
+        )
+        for s, entity, period, up, rev, upload_id in rows
+    ]
+
+
+def submission_history(session: Session, entity_code: str, limit: int = 200) -> list[SubmissionRow]:
+    return _submission_rows(session, Entity.code == entity_code)[:limit]
+
+
+def review_queue(session: Session) -> list[SubmissionRow]:
+    return _submission_rows(session, Submission.status == "submitted", Submission.is_current)
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    kpi: str
+    name_en: str
+    name_ar: str
+    unit: str
+    period: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    previous_quarter: float | None
+    previous_revision: float | None
+    comment: str
+    evidence: str
+
+
+def review_lines(session: Session, submission_id: int) -> list[ReviewLine]:
+    """A submission's figures beside the last quarter's official ones and the earlier revision."""
+    submission = session.get(Submission, submission_id)
+    observed = session.execute(
+        select(Observation, Kpi)
+        .join(Kpi, Kpi.id == Observation.kpi_id)
+        .where(Observation.submission_id == submission_id)
+        .order_by(Kpi.position)
+    ).all()
+    earlier = {}
+    if submission.supersedes_id:
+        earlier = {
+            o.kpi_id: o.value
+            for o in session.scalars(
+                select(Observation).where(Observation.submission_id == submission.supersedes_id)
+            )
+        }
+    previous = _previous_official(session, submission)
+    return [
+        ReviewLine(
+            kpi.code,
+            kpi.name_en,
+            kpi.name_ar,
+            kpi.unit,
+            session.get(Period, o.period_id).code,
+            o.value,
+            o.numerator,
+            o.denominator,
+            previous.get(kpi.id),
+            earlier.get(kpi.id),
+            o.comment,
+            o.evidence_link,
+        )
+        for o, kpi in observed
+    ]
+
+
+def _previous_official(session: Session, submission: Submission) -> dict[int, float]:
+    """Approved figures of the entity in the quarter before the submission's."""
+    period = session.get(Period, submission.period_id)
+    before = session.scalar(
+        select(Period)
+        .where(Period.quarter.is_not(None), Period.end_date < period.start_date)
+        .order_by(Period.end_date.desc())
+    )
+    if before is None:
+        return {}
+    rows = session.execute(
+        select(Observation.kpi_id, Observation.value)
+        .join(Submission)
+        .where(
+            Submission.entity_id == submission.entity_id,
+            Submission.period_id == before.id,
+            Submission.status == "approved",
+        )
+        .order_by(Submission.id)
+    ).all()
+    return {kpi_id: value for kpi_id, value in rows}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    entity: str
+    reason: str
+    after: dict | None
+
+
+def audit_events(
+    session: Session,
+    *,
+    entity: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 300,
+) -> list[AuditRow]:
+    query = select(AuditEvent, Entity.code).outerjoin(Entity, Entity.id == AuditEvent.entity_id)
+    if entity:
+        query = query.where(Entity.code == entity)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if since:
+        query = query.where(AuditEvent.at >= datetime.combine(since, time.min))
+    if until:
+        query = query.where(AuditEvent.at <= datetime.combine(until, time.max))
+    rows = session.execute(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    return [
+        AuditRow(e.at, e.actor, e.action, e.object_type, e.object_id, code or "", e.reason, e.after)
+        for e, code in rows
+    ]
+
+
+def audit_choices(session: Session) -> dict[str, list[str]]:
+    return {
+        "actors": sorted(set(session.scalars(select(AuditEvent.actor).distinct()))),
+        "actions": sorted(set(session.scalars(select(AuditEvent.action).distinct()))),
+    }
+
+
+def entity_choices(session: Session) -> list[tuple[str, str, str]]:
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(Entity.code, Entity.name_en, Entity.name_ar)
+            .where(Entity.active)
+            .order_by(Entity.code)
+        )
+    ]
+
+
+def quarter_choices(session: Session, today: date) -> list[tuple[str, bool]]:
+    """Ended quarters, newest first, with whether each is locked."""
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(Period.code, Period.locked)
+            .where(Period.quarter.is_not(None), Period.end_date < today)
+            .order_by(Period.end_date.desc())
+        )
+    ]

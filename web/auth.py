@@ -34,6 +34,7 @@ from web.i18n import requested_language
 CSRF_COOKIE = "_csrf_token"  # read by Dash's renderer and sent back as X-CSRFToken
 OPEN_PATHS = ("/login", "/_favicon.ico")
 OPEN_PREFIXES = ("/assets/",)
+OWN_ROUTES = ("auth", "files")
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -131,8 +132,8 @@ def guard():
         if path.startswith("/_") or request.method != "GET":
             return jsonify(error="sign in first"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if request.blueprint == blueprint.name:
-        return None
+    if request.blueprint in OWN_ROUTES:
+        return None  # sign-in and file routes check access themselves
     if not path.startswith("/_") and (not is_page(path) or not page_allowed(current_user, path)):
         abort(403 if is_page(path) else 404)
     if path == "/_dash-update-component":

@@ -68,7 +68,8 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.production,
-            "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+            # a 10 MB workbook arrives base64-encoded in a callback (x 4/3): above that is refused
+            "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "LOGIN_ATTEMPTS": self.login_attempts,
             "WTF_CSRF_TIME_LIMIT": None,

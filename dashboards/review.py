@@ -1,0 +1,231 @@
+"""Review `/review`: the queue of submitted files, one file's figures against the quarter before and
+its earlier revision, approve or return with a reason; lock and unlock quarters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+from dash import Input, Output, State, dcc, html
+from flask import abort, current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from dashboards._access import db_user, page_layout, roles_required
+from dashboards._components import field, filter_form, notice, select_field, table
+from dashboards._text import localized, status_label, when
+from data.db import store_of
+from data.models import Period, Submission
+from data.queries import quarter_choices, review_lines, review_queue
+from etl.messages import render_all
+from etl.workflow import WorkflowError, approve, lock_period, return_for_changes, unlock_period
+from kpis.formatting import format_value
+
+REVIEW_SUBMISSION = "review-submission"
+REVIEW_APPROVE = "review-approve"
+REVIEW_RETURN = "review-return"
+REVIEW_REASON = "review-reason"
+REVIEW_RESULT = "review-result"
+REVIEW_PERIOD = "review-period"
+REVIEW_LOCK = "review-lock"
+REVIEW_UNLOCK = "review-unlock"
+REVIEW_LOCK_REASON = "review-lock-reason"
+REVIEW_LOCK_RESULT = "review-lock-result"
+OFFICE = ("supervisor", "admin")
+
+dash.register_page(__name__, path="/review", title=lambda: _("Review"), name="Review")
+
+
+@page_layout("/review")
+def layout(submission: str | None = None, period: str | None = None, **_kwargs):
+    with store_of(current_app).session() as db:
+        queue = review_queue(db)
+        chosen = next((s for s in queue if str(s.id) == str(submission)), None)
+        lines = review_lines(db, chosen.id) if chosen else []
+        report = db.get(Submission, chosen.id).report if chosen else {}
+        quarters = quarter_choices(db, date.today())
+    return html.Div(
+        [
+            html.H1(_("Review")),
+            html.Section([html.H2(_("Waiting for review")), _queue(queue)], className="card"),
+            _detail(chosen, lines, report) if chosen else html.Div(),
+            _locks(quarters, period if period in {q for q, _l in quarters} else quarters[0][0]),
+        ]
+    )
+
+
+def _queue(queue) -> html.Div:
+    if not queue:
+        return html.P(_("Nothing is waiting for review."))
+    headers = [_("Entity"), _("Quarter"), _("Revision"), _("Uploaded"), _("Warnings"), _("Open")]
+    rows = [
+        [
+            s.entity,
+            s.period,
+            s.revision,
+            when(s.uploaded_at),
+            s.warnings,
+            dcc.Link(
+                _("Review %(entity)s %(period)s", entity=s.entity, period=s.period),
+                href=f"/review?submission={s.id}",
+            ),
+        ]
+        for s in queue
+    ]
+    return table(
+        headers, rows, _("%(count)d submissions waiting", count=len(queue)), row_headers=True
+    )
+
+
+def _detail(chosen, lines, report) -> html.Section:
+    headers = [
+        _("KPI"),
+        _("Period"),
+        _("Value"),
+        _("Numerator"),
+        _("Denominator"),
+        _("Last quarter (official)"),
+        _("Earlier revision"),
+        _("Comment"),
+    ]
+    rows = [
+        [
+            f"{line.kpi} · {localized(line, 'name')}",
+            line.period,
+            format_value(line.value, line.unit),
+            _number(line.numerator),
+            _number(line.denominator),
+            format_value(line.previous_quarter, line.unit) or "—",
+            format_value(line.previous_revision, line.unit) or "—",
+            line.comment,
+        ]
+        for line in lines
+    ]
+    warnings = render_all(report.get("warnings", []), _)
+    return html.Section(
+        [
+            html.H2(
+                _(
+                    "%(entity)s, %(period)s, revision %(revision)d",
+                    entity=chosen.entity,
+                    period=chosen.period,
+                    revision=chosen.revision,
+                )
+            ),
+            html.P(status_label(chosen.status)),
+            html.Div(
+                [html.H3(_("Warnings")), html.Ul([html.Li(w) for w in warnings])]
+                if warnings
+                else html.P(_("No warnings."))
+            ),
+            table(headers, rows, _("Figures of this submission"), row_headers=True),
+            dcc.Store(id=REVIEW_SUBMISSION, data=chosen.id),
+            html.Div(
+                [
+                    html.Button(_("Approve"), id=REVIEW_APPROVE, className="button primary"),
+                    field(
+                        _("Reason for returning (the entity will see it)"),
+                        dcc.Textarea(id=REVIEW_REASON, rows=2),
+                        REVIEW_REASON,
+                    ),
+                    html.Button(_("Return to the entity"), id=REVIEW_RETURN, className="button"),
+                ],
+                className="actions",
+            ),
+            html.Div(id=REVIEW_RESULT, **{"aria-live": "polite"}),
+        ],
+        className="card",
+    )
+
+
+def _number(value: float | None) -> str:
+    return format_value(value, "count") if value is not None else ""
+
+
+def _locks(quarters, chosen: str) -> html.Section:
+    state = {True: _("locked"), False: _("open")}
+    options = [(q, f"{q} · {state[bool(locked)]}") for q, locked in quarters]
+    return html.Section(
+        [
+            html.H2(_("Lock a quarter")),
+            html.P(_("A locked quarter takes no more uploads; unlocking needs a reason.")),
+            filter_form(
+                "review-period-form",
+                [select_field(REVIEW_PERIOD, "period", _("Quarter"), options, chosen)],
+                _("Choose"),
+            ),
+            dcc.Store(id=REVIEW_PERIOD + "-chosen", data=chosen),
+            html.Div(
+                [
+                    field(
+                        _("Reason for unlocking"),
+                        dcc.Input(id=REVIEW_LOCK_REASON, type="text"),
+                        REVIEW_LOCK_REASON,
+                    ),
+                    html.Button(_("Lock"), id=REVIEW_LOCK, className="button primary"),
+                    html.Button(_("Unlock"), id=REVIEW_UNLOCK, className="button"),
+                ],
+                className="actions",
+            ),
+            html.Div(id=REVIEW_LOCK_RESULT, **{"aria-live": "polite"}),
+        ],
+        className="card",
+    )
+
+
+@dash.callback(
+    Output(REVIEW_RESULT, "children"),
+    Input(REVIEW_APPROVE, "n_clicks"),
+    Input(REVIEW_RETURN, "n_clicks"),
+    State(REVIEW_SUBMISSION, "data"),
+    State(REVIEW_REASON, "value"),
+    prevent_initial_call=True,
+)
+@roles_required(*OFFICE)
+def decide(_approve, _return, submission_id, reason):
+    returning = dash.ctx.triggered_id == REVIEW_RETURN
+    try:
+        with store_of(current_app).transaction() as db:
+            submission = db.get(Submission, submission_id) or abort(404)
+            if returning:
+                return_for_changes(db, submission, db_user(db), reason or "")
+            else:
+                approve(db, submission, db_user(db))
+    except WorkflowError:
+        message = (
+            _("Write the reason the entity should act on, then return it.")
+            if returning
+            else _("This submission was already reviewed or replaced.")
+        )
+        return notice(message, "error")
+    done = _("Returned to the entity.") if returning else _("Approved: the figures are official.")
+    return notice([done, " ", dcc.Link(_("Back to the queue"), href="/review")], "success")
+
+
+@dash.callback(
+    Output(REVIEW_LOCK_RESULT, "children"),
+    Input(REVIEW_LOCK, "n_clicks"),
+    Input(REVIEW_UNLOCK, "n_clicks"),
+    State(REVIEW_PERIOD + "-chosen", "data"),
+    State(REVIEW_LOCK_REASON, "value"),
+    prevent_initial_call=True,
+)
+@roles_required(*OFFICE)
+def lock(_lock, _unlock, period_code, reason):
+    unlocking = dash.ctx.triggered_id == REVIEW_UNLOCK
+    try:
+        with store_of(current_app).transaction() as db:
+            period = db.scalar(select(Period).where(Period.code == period_code)) or abort(404)
+            if unlocking:
+                unlock_period(db, period, db_user(db), reason or "")
+            else:
+                lock_period(db, period, db_user(db))
+    except WorkflowError:
+        message = (
+            _("To unlock, choose a locked quarter and write the reason.")
+            if unlocking
+            else _("That quarter is locked already.")
+        )
+        return notice(message, "error")
+    done = _("%(period)s unlocked.") if unlocking else _("%(period)s locked.")
+    return notice(done % {"period": period_code}, "success")
