@@ -27,7 +27,7 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 
 bench: $(STAMP)
-	$(PY) -m pytest benchmarks --benchmark-enable -p no:cacheprovider -q
+	$(PY) benchmarks/ingest.py
 
 messages: $(STAMP)  ## extract interface strings and merge them into the Arabic catalogue
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/tracker-messages.pot web dashboards etl

@@ -8,6 +8,11 @@ from kpis.formatting import format_value
 from web.i18n import language
 
 
+def ltr(code: str) -> str:
+    """A left-to-right code (`2025-Q3`, `Data!G7`) isolated so Arabic text does not reorder it."""
+    return f"\u2066{code}\u2069"
+
+
 def pick(english: str, arabic: str) -> str:
     """The Arabic text in Arabic (when there is one), the English otherwise."""
     return arabic if language() == "ar" and arabic else english

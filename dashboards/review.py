@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from dashboards._access import db_user, page_layout, roles_required
 from dashboards._components import field, filter_form, notice, select_field, table
-from dashboards._text import localized, status_label, when
+from dashboards._text import localized, ltr, status_label, when
 from data.db import store_of
 from data.models import Period, Submission
 from data.queries import quarter_choices, review_lines, review_queue
@@ -144,7 +144,7 @@ def _number(value: float | None) -> str:
 
 def _locks(quarters, chosen: str) -> html.Section:
     state = {True: _("locked"), False: _("open")}
-    options = [(q, f"{q} · {state[bool(locked)]}") for q, locked in quarters]
+    options = [(q, f"{ltr(q)} · {state[bool(locked)]}") for q, locked in quarters]
     return html.Section(
         [
             html.H2(_("Lock a quarter")),

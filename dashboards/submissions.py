@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from dashboards._access import db_user, page_layout, roles_required, scoped_entity
 from dashboards._components import filter_form, notice, select_field, table
-from dashboards._text import pick, status_label, when
+from dashboards._text import ltr, pick, status_label, when
 from data.db import store_of
 from data.models import Entity, Period, Upload
 from data.queries import entity_choices, quarter_choices, submission_history
@@ -69,7 +69,7 @@ def layout(entity: str | None = None, period: str | None = None, **_kwargs):
                         _(
                             "Download the template for %(entity)s, %(period)s",
                             entity=code,
-                            period=period,
+                            period=ltr(period),
                         ),
                         id=SUB_TEMPLATE,
                         className="button primary",
@@ -129,7 +129,7 @@ def _chooser(entities, quarters, code, period) -> html.Form:
             SUB_PERIOD,
             "period",
             _("Quarter"),
-            [(q, f"{q} 🔒" if locked else q) for q, locked in quarters],
+            [(q, ltr(q) + (" 🔒" if locked else "")) for q, locked in quarters],
             period,
         )
     ]
@@ -209,7 +209,7 @@ def check_upload(contents, filename, context):
     if data is None:
         return notice(_("The file could not be read. Upload it again."), "error"), None, True
     outcome = _ingest(data, filename or "upload.xlsx", code, context["period"], submit=False)
-    return report(outcome), outcome.upload_id, outcome.outcome != "checked"
+    return report(outcome, filename), outcome.upload_id, outcome.outcome != "checked"
 
 
 def _ingest(data: bytes, name: str, code: str, period: str, submit: bool):
@@ -227,9 +227,14 @@ def _ingest(data: bytes, name: str, code: str, period: str, submit: bool):
         )
 
 
-def report(outcome) -> html.Div:
+def report(outcome, file_name: str = "") -> html.Div:
     """The validation report in the reader's language: what to fix first, then warnings."""
-    parts = [html.P(html.Strong(status_label(outcome.outcome)))]
+    heading = (
+        f"{file_name}: {status_label(outcome.outcome)}"
+        if file_name
+        else status_label(outcome.outcome)
+    )
+    parts = [html.P(html.Strong(heading))]
     if outcome.errors:
         parts.append(html.P(_("Nothing was loaded. Fix these and upload the file again:")))
         parts.append(html.Ul([html.Li(p.render(_)) for p in outcome.errors], className="errors"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from data.audit import record
 from data.models import Entity, EntityKpi, Kpi, Observation, Period, Submission, Upload, User
@@ -248,19 +248,22 @@ def due_kpis(session: Session, entity_code: str, quarter: PeriodCode) -> dict[st
     assigned = set(
         session.scalars(select(EntityKpi.kpi_id).where(EntityKpi.entity_id == entity.id))
     )
-    kpis = session.scalars(select(Kpi).where(Kpi.active).order_by(Kpi.position)).all()
+    kpis = session.scalars(
+        select(Kpi)
+        .where(Kpi.active)
+        .order_by(Kpi.position)
+        .options(selectinload(Kpi.definitions), selectinload(Kpi.interim_targets))
+    ).all()
+    history = _official_history(session, entity.id, quarter)
     due = {}
     for kpi in kpis:
         if kpi.id not in assigned and kpi.owner_entity_id != entity.id:
             continue
-        baseline_year = (
-            kpi.current.baseline_year if kpi.current and kpi.current.baseline_year else 2020
-        )
-        period = reporting_period(kpi.frequency, quarter, baseline_year)
+        d = kpi.current
+        period = reporting_period(kpi.frequency, quarter, (d.baseline_year if d else None) or 2020)
         if period is None:
             continue
-        history = _official_history(session, entity.id, kpi.id, period)
-        d = kpi.current
+        past = history.get(kpi.id, [])
         due[kpi.code] = DueKpi(
             code=kpi.code,
             name_en=kpi.name_en,
@@ -270,39 +273,43 @@ def due_kpis(session: Session, entity_code: str, quarter: PeriodCode) -> dict[st
             period=period.code,
             target=d.target_value if d else None,
             comparator=d.target_comparator if d else ">=",
-            previous=history[-1] if history else None,
-            history=tuple(history),
+            previous=past[-1] if past else None,
+            history=tuple(past),
             cumulative=kpi.unit in CUMULATIVE_UNITS or bool(kpi.interim_targets),
-            expected=expected_value(
-                period.end,
-                d.baseline_value if d else None,
-                d.baseline_year if d else None,
-                d.target_value if d else None,
-                d.target_year if d else None,
-                {t.year: t.value for t in kpi.interim_targets},
-            )
-            if d
-            else None,
+            expected=_expected(kpi, period),
         )
     return due
 
 
-def _official_history(session, entity_id: int, kpi_id: int, before: PeriodCode) -> list[float]:
-    """Approved values of earlier periods, oldest first (the latest approved per period)."""
+def _expected(kpi: Kpi, period: PeriodCode) -> float | None:
+    d = kpi.current
+    if d is None:
+        return None
+    return expected_value(
+        period.end,
+        d.baseline_value,
+        d.baseline_year,
+        d.target_value,
+        d.target_year,
+        {t.year: t.value for t in kpi.interim_targets},
+    )
+
+
+def _official_history(session, entity_id: int, before: PeriodCode) -> dict[int, list[float]]:
+    """Per KPI, approved values of earlier periods, oldest first (latest approval per period)."""
     rows = session.execute(
-        select(Period.code, Observation.value, Submission.reviewed_at)
+        select(Observation.kpi_id, Period.code, Observation.value)
         .join(Submission, Observation.submission_id == Submission.id)
         .join(Period, Period.id == Observation.period_id)
         .where(
             Observation.entity_id == entity_id,
-            Observation.kpi_id == kpi_id,
             Submission.status == "approved",
             Period.end_date < before.start,
             Observation.value.is_not(None),
         )
         .order_by(Period.end_date, Submission.reviewed_at)
     ).all()
-    latest: dict[str, float] = {}
-    for code, value, _reviewed in rows:
-        latest[code] = value
-    return list(latest.values())
+    latest: dict[int, dict[str, float]] = {}
+    for kpi_id, code, value in rows:
+        latest.setdefault(kpi_id, {})[code] = value
+    return {kpi_id: list(values.values()) for kpi_id, values in latest.items()}

@@ -1,0 +1,241 @@
+"""Ingest benchmark: prints time and peak memory (run with `make bench`, not part of the tests).
+
+1. read + validate + load of one entity's quarterly template (median of repeated runs);
+2. read + validate of a 5,000-row workbook;
+3. all 28 entities' templates of one quarter through `python -m etl ingest ... --submit`;
+4. the same 28 files through a plain openpyxl + pandas + `to_sql` pipeline, for comparison.
+"""
+
+from __future__ import annotations
+
+import io
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from openpyxl import Workbook, load_workbook  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from data.catalogue import load_catalogue  # noqa: E402
+from data.db import Store, migrate  # noqa: E402
+from data.models import Entity, User  # noqa: E402
+from data.users import create_user  # noqa: E402
+from etl.__main__ import template_bytes  # noqa: E402
+from etl.contract import header_label  # noqa: E402
+from etl.ingest import ingest  # noqa: E402
+from etl.read import read_workbook  # noqa: E402
+from etl.validate import Expectation, validate  # noqa: E402
+
+PERIOD = "2025-Q3"
+PASSWORD = "benchmark-password"  # noqa: S105 - a throw-away benchmark store
+
+
+def filled(template: bytes, seed: int) -> bytes:
+    workbook = load_workbook(io.BytesIO(template))
+    sheet = workbook["Data"]
+    for n, row in enumerate(sheet.iter_rows(min_row=2)):
+        unit = row[3].value
+        row[6].value = (
+            "Yes" if unit == "Yes/No" else (3 if unit == "count" else 30 + (seed + n) % 60)
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def big_workbook(rows: int) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    sheet.append(
+        [
+            header_label(k)
+            for k in (
+                "code",
+                "name",
+                "period",
+                "unit",
+                "numerator",
+                "denominator",
+                "value",
+                "comment",
+                "evidence",
+            )
+        ]
+    )
+    codes = ["T1.1", "T1.3", "T1.4", "T1.5", "T1.6", "T2.3", "T3.1", "T4.1", "T4.3"]
+    for n in range(rows):
+        sheet.append(
+            [
+                codes[n % len(codes)],
+                "KPI",
+                PERIOD,
+                "%",
+                n % 300,
+                300 + n % 7,
+                None,
+                "ok",
+                "https://example.om/e",
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def measure(action, repeat: int = 1) -> tuple[float, float]:
+    """Median seconds and peak traced MiB of `action`."""
+    times, peaks = [], []
+    for _ in range(repeat):
+        tracemalloc.start()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+        peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
+        tracemalloc.stop()
+    return statistics.median(times), max(peaks)
+
+
+def fresh_store(folder: Path, name: str) -> tuple[str, Store]:
+    url = f"sqlite:///{folder / name}"
+    migrate(url)
+    store = Store(url)
+    with store.transaction() as db:
+        load_catalogue(db)
+        create_user(db, "office@bench.om", "supervisor", PASSWORD)
+    return url, store
+
+
+def plain_pipeline(files: list[Path], url: str) -> None:
+    """What a team might write first: openpyxl to pandas, a little cleaning, then to_sql."""
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    for path in files:
+        frame = pd.read_excel(path, sheet_name="Data", engine="openpyxl")
+        frame.columns = [str(c).split("\n")[0] for c in frame.columns]
+        frame = frame[["KPI code", "Period", "Numerator", "Denominator", "Value", "Comment"]]
+        frame["Value"] = pd.to_numeric(frame["Value"].astype(str).str.rstrip("%"), errors="coerce")
+        frame.to_sql("plain_observations", engine, if_exists="append", index=False)
+    engine.dispose()
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    _url, store = fresh_store(folder, "bench.db")
+    with store.session() as db:
+        entities = list(db.scalars(select(Entity.code).order_by(Entity.code)))
+        templates = {code: template_bytes(db, code, PERIOD) for code in entities}
+    files = []
+    for n, code in enumerate(entities):
+        path = folder / f"{code}-{PERIOD}.xlsx"
+        path.write_bytes(filled(templates[code], n))
+        files.append(path)
+    print(f"files: 28 templates of {PERIOD}, {sum(p.stat().st_size for p in files) / 1024:.0f} KB")
+
+    one = files[entities.index("MOH")].read_bytes()
+
+    def one_template():
+        with store.session() as db:
+            user = db.scalar(select(User).where(User.email == "office@bench.om"))
+            outcome = ingest(db, one, "moh.xlsx", user, folder / "uploads", submit=True)
+            db.flush()
+            db.rollback()  # keep the store as it was, so every run does the same work
+            assert outcome.outcome == "submitted", outcome.errors
+
+    seconds, peak = measure(one_template, repeat=15)
+    print(
+        f"1. one template, read+validate+load: {seconds * 1000:.1f} ms (median of 15), "
+        f"peak {peak:.1f} MiB traced"
+    )
+
+    big = big_workbook(5000)
+    with store.session() as db:
+        from etl.ingest import due_kpis
+        from kpis.periods import parse_period
+
+        due = due_kpis(db, "MOH", parse_period(PERIOD))
+
+    def big_read():
+        validate(read_workbook(big), Expectation("MOH", PERIOD, due))
+
+    seconds, peak = measure(big_read, repeat=3)
+    print(
+        f"2. 5,000-row workbook ({len(big) / 1024:.0f} KB), read+validate: "
+        f"{seconds * 1000:.0f} ms, peak {peak:.1f} MiB traced"
+    )
+
+    cli_url, cli_store = fresh_store(folder, "cli.db")
+    cli_store.engine.dispose()
+    env = {
+        "DATABASE_URL": cli_url,
+        "PATH": "/usr/bin:/bin",
+        "UPLOAD_DIR": str(folder / "up2"),
+        "INSTANCE_PATH": str(folder / "instance"),
+    }
+    start = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "ingest",
+            *map(str, files),
+            "--user",
+            "office@bench.om",
+            "--submit",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    cli_seconds = time.perf_counter() - start
+    submitted = done.stdout.count(": submitted")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"3. 28 templates through the CLI: {cli_seconds:.2f} s wall (process start included), "
+        f"{submitted}/28 submitted, peak RSS {usage:.0f} MiB"
+    )
+
+    plain_url = f"sqlite:///{folder / 'plain.db'}"
+    seconds, peak = measure(lambda: plain_pipeline(files, plain_url))
+    print(
+        f"4. the same 28 through openpyxl + pandas + to_sql: {seconds:.2f} s, "
+        f"peak {peak:.1f} MiB traced (no validation, no report, no audit)"
+    )
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    with cli_store.transaction() as db:
+        user = db.scalar(select(User).where(User.email == "office@bench.om"))
+        for path in files:
+            ingest(
+                db,
+                path.read_bytes(),
+                path.name,
+                user,
+                folder / "up3",
+                submit=False,
+                period=PERIOD,
+                entity_code=path.name.split("-")[0],
+            )
+    ours = time.perf_counter() - start
+    tracemalloc.stop()
+    print(
+        f"5. the same 28 in one process through our read+validate (checks only): {ours:.2f} s: "
+        f"{seconds / ours:.1f}x the plain pipeline"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""An entity user cannot template, upload, read, download or approve for another entity, even by
+calling the callbacks and routes directly."""
+
+import base64
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from data.models import Submission, Upload
+from tests.web.test_auth import dash_post
+
+CONTEXT = {"id": "submissions-context", "property": "data"}
+
+
+def callback(output: str, inputs: list[dict], state: list[dict]) -> dict:
+    outputs = [
+        dict(zip(("id", "property"), o.split("."), strict=True)) for o in output.split("...")
+    ]
+    return {
+        "output": ".." + output + ".." if "..." in output else output,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }
+
+
+def template_request(entity: str) -> dict:
+    return callback(
+        "submissions-download.data",
+        [{"id": "submissions-template", "property": "n_clicks", "value": 1}],
+        [{**CONTEXT, "value": {"entity": entity, "period": "2025-Q3"}}],
+    )
+
+
+def upload_request(entity: str, data: bytes) -> dict:
+    contents = "data:application/octet-stream;base64," + base64.b64encode(data).decode()
+    return callback(
+        "submissions-report.children...submissions-checked.data...submissions-submit.disabled",
+        [{"id": "submissions-upload", "property": "contents", "value": contents}],
+        [
+            {"id": "submissions-upload", "property": "filename", "value": "x.xlsx"},
+            {**CONTEXT, "value": {"entity": entity, "period": "2025-Q3"}},
+        ],
+    )
+
+
+def signed_in(login, role):
+    client = login(role)
+    client.get("/submissions")
+    return client
+
+
+def test_entity_downloads_its_own_template_only(login):
+    client = signed_in(login, "entity")
+    own = dash_post(client, template_request("MOH"))
+    assert own.status_code == 200
+    content = own.get_json()["response"]["submissions-download"]["data"]["content"]
+    workbook = load_workbook(io.BytesIO(base64.b64decode(content)))
+    assert workbook["About"]["B1"].value == "MOH"
+    assert dash_post(client, template_request("MOF")).status_code == 403
+
+
+def test_committee_cannot_call_the_upload_callbacks(login):
+    client = signed_in(login, "committee")
+    assert dash_post(client, template_request("MOH")).status_code == 403
+    assert dash_post(client, upload_request("MOH", b"x")).status_code == 403
+
+
+def test_entity_cannot_upload_for_another_entity(app, login):
+    client = signed_in(login, "entity")
+    response = dash_post(client, upload_request("MOF", b"PK\x03\x04 not really"))
+    assert response.status_code == 403
+    with app.server.extensions["store"].session() as db:
+        assert db.scalar(select(Upload)) is None
+
+
+def test_entity_cannot_approve(login):
+    client = signed_in(login, "entity")
+    body = callback(
+        "review-result.children",
+        [
+            {"id": "review-approve", "property": "n_clicks", "value": 1},
+            {"id": "review-return", "property": "n_clicks", "value": None},
+        ],
+        [
+            {"id": "review-submission", "property": "data", "value": 1},
+            {"id": "review-reason", "property": "value", "value": ""},
+        ],
+    )
+    assert dash_post(client, body).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("entity", 200), ("entity_other", 403), ("committee", 403), ("supervisor", 200)],
+)
+def test_original_file_download(app, login, role, status):
+    owner = signed_in(login, "entity")
+    from tests.etl.conftest import fill
+
+    data = base64.b64decode(
+        dash_post(owner, template_request("MOH")).get_json()["response"]["submissions-download"][
+            "data"
+        ]["content"]
+    )
+    filled = fill(data, {"T1.5": {"Value": 40}})
+    assert dash_post(owner, upload_request("MOH", filled)).status_code == 200
+    with app.server.extensions["store"].session() as db:
+        upload_id = db.scalar(select(Upload.id))
+        assert db.scalar(select(Submission)) is None  # checked only: nothing loaded yet
+    owner.post("/logout", data={"csrf_token": owner.get_cookie("_csrf_token").value})
+    client = login(role)
+    response = client.get(f"/submissions/file/{upload_id}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.data == filled
