@@ -28,10 +28,10 @@ from data.catalogue import load_catalogue  # noqa: E402
 from data.db import Store, migrate  # noqa: E402
 from data.models import Entity, User  # noqa: E402
 from data.users import create_user  # noqa: E402
-from etl.__main__ import template_bytes  # noqa: E402
 from etl.contract import header_label  # noqa: E402
 from etl.ingest import ingest  # noqa: E402
 from etl.read import read_workbook  # noqa: E402
+from etl.template import template_bytes  # noqa: E402
 from etl.validate import Expectation, validate  # noqa: E402
 
 PERIOD = "2025-Q3"

@@ -18,9 +18,10 @@ from dashboards._text import ltr, pick, status_label, when
 from data.db import store_of
 from data.models import Entity, Period, Upload
 from data.queries import entity_choices, quarter_choices, submission_history
-from etl.__main__ import template_bytes
 from etl.ingest import ingest
+from etl.load import StoredFile
 from etl.storage import read_original
+from etl.template import template_bytes
 
 SUB_FORM = "submissions-form"
 SUB_ENTITY = "submissions-entity"
@@ -212,7 +213,7 @@ def check_upload(contents, filename, context):
     return report(outcome, filename), outcome.upload_id, outcome.outcome != "checked"
 
 
-def _ingest(data: bytes, name: str, code: str, period: str, submit: bool):
+def _ingest(data: bytes, name: str, code: str, period: str, submit: bool, stored=None):
     settings = current_app.config
     with store_of(current_app).transaction() as db:
         return ingest(
@@ -224,6 +225,7 @@ def _ingest(data: bytes, name: str, code: str, period: str, submit: bool):
             submit=submit,
             entity_code=code,
             period=period,
+            stored=stored,
         )
 
 
@@ -284,5 +286,7 @@ def _submit_upload(upload_id: int | None, code: str):
             return None
         period = db.get(Period, upload.period_id).code
         data = read_original(Path(current_app.config["UPLOAD_DIR"]), upload.stored_name)
-        name = upload.file_name
-    return _ingest(data, name, code, period, submit=True)
+        kept = StoredFile(
+            upload.file_name, upload.file_sha256, upload.file_size, upload.stored_name
+        )
+    return _ingest(data, kept.name, code, period, submit=True, stored=kept)

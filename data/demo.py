@@ -130,11 +130,11 @@ def _row(kpi: Kpi, entity: Entity, quarter: PeriodCode, prof: Profile, baseline_
     rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:{period}")
     elapsed = (period.end.year - baseline_year - 1) + (period.end.month / 12)  # years since 2020
     if kpi.scope == "national":
-        return _national_row(kpi, period, elapsed, rng)
+        return _national_row(kpi, period, rng)
     return _entity_row(kpi, entity, period, elapsed, prof, rng)
 
 
-def _national_row(kpi: Kpi, period: PeriodCode, elapsed: float, rng: random.Random) -> Row | None:
+def _national_row(kpi: Kpi, period: PeriodCode, rng: random.Random) -> Row | None:
     path = NATIONAL_PATHS.get(kpi.code)
     if not path:
         return None

@@ -10,12 +10,11 @@ from babel.support import NullTranslations, Translations
 from sqlalchemy import func, select
 
 from data.db import Store
-from data.models import Entity, Period, User
+from data.models import User
 from etl.export import export_csv
-from etl.ingest import due_kpis, ingest
+from etl.ingest import ingest
 from etl.messages import Problem
-from etl.template import build_template
-from kpis.periods import parse_period
+from etl.template import template_bytes
 from web.config import Settings
 from web.i18n import SOURCE, compile_catalogues
 
@@ -45,21 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     with store.session() as db:
         Path(args.output).write_text(export_csv(db), encoding="utf-8")
     return 0
-
-
-def template_bytes(db, entity_code: str, period: str) -> bytes:
-    entity = db.scalar(select(Entity).where(Entity.code == entity_code.upper()))
-    if entity is None:
-        raise ValueError(f"unknown entity {entity_code!r}")
-    quarter = parse_period(period)
-    if (
-        quarter.quarter is None
-        or db.scalar(select(Period.id).where(Period.code == quarter.code)) is None
-    ):
-        raise ValueError(f"{period!r} is not a quarter of the programme (e.g. 2025-Q3)")
-    return build_template(
-        entity.code, entity.name_en, quarter.code, list(due_kpis(db, entity.code, quarter).values())
-    )
 
 
 def _template(store: Store, args) -> int:

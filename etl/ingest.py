@@ -15,7 +15,7 @@ from data.audit import record
 from data.models import Entity, EntityKpi, Kpi, Observation, Period, Submission, Upload, User
 from etl.contract import DueKpi
 from etl.load import StoredFile, load_submission
-from etl.messages import Problem
+from etl.messages import Problem, report_of
 from etl.read import UnreadableWorkbook, read_workbook
 from etl.safety import check_file
 from etl.storage import keep_original
@@ -45,11 +45,7 @@ class Outcome:
         return self.outcome in ("submitted", "checked", "duplicate")
 
     def report(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "errors": [p.as_dict() for p in self.errors],
-            "warnings": [p.as_dict() for p in self.warnings],
-        }
+        return report_of(self.rows, self.errors, self.warnings)
 
 
 def ingest(
@@ -63,8 +59,10 @@ def ingest(
     entity_code: str | None = None,
     period: str | None = None,
     today: date | None = None,
+    stored: StoredFile | None = None,
 ) -> Outcome:
-    stored = keep_original(upload_dir, data, name)
+    """`stored`: the file as already kept (submitting a checked upload); else it is kept now."""
+    stored = stored or keep_original(upload_dir, data, name)
     outcome = _assess(session, data, name, user, stored, entity_code, period, today or date.today())
     entity = (
         session.scalar(select(Entity).where(Entity.code == outcome.entity))

@@ -130,3 +130,12 @@ class Problem:
 
 def render_all(items: list[dict[str, Any]], gettext: Callable[[str], str] = str) -> list[str]:
     return [Problem(**item).render(gettext) for item in items]
+
+
+def report_of(rows: int, errors: list[Problem], warnings: list[Problem]) -> dict[str, Any]:
+    """The stored validation report; problems are rendered later in the reader's language."""
+    return {
+        "rows": rows,
+        "errors": [p.as_dict() for p in errors],
+        "warnings": [p.as_dict() for p in warnings],
+    }

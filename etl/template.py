@@ -10,7 +10,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from data.models import Entity, Period
 from etl.contract import (
     ABOUT_FIELDS,
     ABOUT_SHEET,
@@ -23,6 +26,8 @@ from etl.contract import (
     DueKpi,
     header_label,
 )
+from etl.ingest import due_kpis
+from kpis.periods import parse_period
 
 HEADER_FILL = PatternFill("solid", fgColor="0B4F6C")
 INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
@@ -205,3 +210,19 @@ def _about(sheet, entity_code: str, entity_name: str, period: str, generated: da
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 60
     sheet.protection.sheet = True
+
+
+def template_bytes(db: Session, entity_code: str, period: str) -> bytes:
+    """The template of an entity for a quarter of the programme, as .xlsx bytes."""
+    entity = db.scalar(select(Entity).where(Entity.code == entity_code.upper()))
+    if entity is None:
+        raise ValueError(f"unknown entity {entity_code!r}")
+    quarter = parse_period(period)
+    if (
+        quarter.quarter is None
+        or db.scalar(select(Period.id).where(Period.code == quarter.code)) is None
+    ):
+        raise ValueError(f"{period!r} is not a quarter of the programme (e.g. 2025-Q3)")
+    return build_template(
+        entity.code, entity.name_en, quarter.code, list(due_kpis(db, entity.code, quarter).values())
+    )

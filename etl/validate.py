@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from etl.contract import DueKpi, match_header
 from etl.load import Row
-from etl.messages import Problem
+from etl.messages import Problem, report_of
 from etl.parse import is_blank, parse_amount, parse_for_unit
 from etl.read import RawWorkbook
 from kpis.formatting import format_number
@@ -40,11 +40,7 @@ class Validation:
         return not self.errors
 
     def report(self) -> dict[str, Any]:
-        return {
-            "rows": len(self.rows),
-            "errors": [p.as_dict() for p in self.errors],
-            "warnings": [p.as_dict() for p in self.warnings],
-        }
+        return report_of(len(self.rows), self.errors, self.warnings)
 
 
 def identity_problem(workbook: RawWorkbook, expected: Expectation) -> Problem | None:

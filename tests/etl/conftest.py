@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from data.db import Store
 from data.models import User
-from etl.__main__ import template_bytes
 from etl.export import export_csv
 from etl.ingest import ingest
+from etl.template import template_bytes
 from tests.conftest import ROLE_USERS
 
 PERIOD = "2025-Q3"
