@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dash import html
 from flask_babel import gettext as _
 
 from kpis.formatting import format_value
@@ -85,5 +86,6 @@ def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '')} {words.get(status, status)}".strip()
 
 
-def when(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+def when(moment) -> html.Span | str:
+    """A timestamp for a table cell, kept in one piece and in order in Arabic text."""
+    return html.Span(ltr(moment.strftime("%Y-%m-%d %H:%M")), className="nowrap") if moment else ""

@@ -61,7 +61,7 @@ def _queue(queue) -> html.Div:
     rows = [
         [
             s.entity,
-            s.period,
+            ltr(s.period),
             s.revision,
             when(s.uploaded_at),
             s.warnings,

@@ -156,7 +156,7 @@ def _history(rows) -> html.Div:
     ]
     body = [
         [
-            r.period,
+            ltr(r.period),
             r.revision,
             status_label(r.status),
             html.A(r.file_name, href=f"/submissions/file/{r.upload_id}") if r.upload_id else "—",

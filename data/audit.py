@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from data.models import AuditEvent, User
+from data.models import AuditEvent, User, utcnow
 
 
 def record(
@@ -20,8 +21,11 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    at: datetime | None = None,
 ) -> AuditEvent:
+    """Write one audit event; `at` defaults to now (the demo history passes its own dates)."""
     event = AuditEvent(
+        at=at or utcnow(),
         action=action,
         object_type=object_type,
         object_id=str(object_id),

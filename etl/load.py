@@ -83,6 +83,7 @@ def load_submission(
         user=uploader,
         entity_id=entity.id,
         after={"period": period.code, "rows": len(rows), "revision": submission.revision},
+        at=at,
     )
     return submission
 

@@ -52,6 +52,7 @@ def _review(session, submission, reviewer, status, reason, at) -> None:
         before=before,
         after={"status": status},
         reason=reason,
+        at=submission.reviewed_at,
     )
 
 
