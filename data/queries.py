@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from data.models import (
     AuditEvent,
     Entity,
+    InterimTarget,
     Kpi,
+    KpiDefinition,
     Observation,
     Period,
     ProgrammeCycle,
@@ -20,6 +22,7 @@ from data.models import (
     Upload,
     User,
 )
+from kpis.spec import KpiSpec
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,55 @@ def _kpi_row(kpi: Kpi) -> KpiRow:
         d.target_value if d else None,
         d.target_year if d else None,
         d.target_comparator if d else ">=",
+    )
+
+
+def kpi_specs(session: Session) -> list[KpiSpec]:
+    """Every active KPI with its definition in force, in catalogue order (three light queries)."""
+    current: dict[int, KpiDefinition] = {}
+    for definition in session.scalars(select(KpiDefinition).order_by(KpiDefinition.version)):
+        current[definition.kpi_id] = definition
+    interim: dict[int, list[tuple[int, float]]] = {}
+    for kpi_id, year, value in session.execute(
+        select(InterimTarget.kpi_id, InterimTarget.year, InterimTarget.value).order_by(
+            InterimTarget.year
+        )
+    ):
+        interim.setdefault(kpi_id, []).append((year, value))
+    owner = aliased(Entity)
+    rows = session.execute(
+        select(Kpi, Track.code, owner.code)
+        .join(Track, Kpi.track_id == Track.id)
+        .outerjoin(owner, Kpi.owner_entity_id == owner.id)
+        .where(Kpi.active)
+        .order_by(Track.position, Kpi.position)
+    ).all()
+    return [
+        _spec(kpi, track, owner_code, current.get(kpi.id), interim)
+        for kpi, track, owner_code in rows
+    ]
+
+
+def _spec(kpi: Kpi, track: str, owner: str | None, d, interim) -> KpiSpec:
+    return KpiSpec(
+        id=kpi.id,
+        code=kpi.code,
+        track=track,
+        name_en=kpi.name_en,
+        name_ar=kpi.name_ar,
+        unit=kpi.unit,
+        direction=kpi.direction,
+        scope=kpi.scope,
+        aggregation=kpi.aggregation,
+        frequency=kpi.frequency,
+        baseline=d.baseline_value if d else None,
+        baseline_year=d.baseline_year if d else None,
+        target=d.target_value if d else None,
+        target_year=d.target_year if d else None,
+        comparator=d.target_comparator if d else ">=",
+        interim=tuple(interim.get(kpi.id, ())),
+        tolerance=kpi.tolerance,
+        owner=owner,
     )
 
 

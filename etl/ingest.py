@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from data.audit import record
-from data.models import Entity, EntityKpi, Kpi, Observation, Period, Submission, Upload, User
+from data.models import Entity, EntityKpi, Observation, Period, Submission, Upload, User
+from data.queries import kpi_specs
 from etl.contract import DueKpi
 from etl.load import StoredFile, load_submission
 from etl.messages import Problem, report_of
@@ -22,6 +23,7 @@ from etl.storage import keep_original
 from etl.validate import Expectation, Validation, validate
 from kpis.path import expected_value
 from kpis.periods import PeriodCode, parse_period, reporting_period
+from kpis.spec import KpiSpec
 
 CUMULATIVE_UNITS = ("milestone",)
 
@@ -246,50 +248,47 @@ def due_kpis(session: Session, entity_code: str, quarter: PeriodCode) -> dict[st
     assigned = set(
         session.scalars(select(EntityKpi.kpi_id).where(EntityKpi.entity_id == entity.id))
     )
-    kpis = session.scalars(
-        select(Kpi)
-        .where(Kpi.active)
-        .order_by(Kpi.position)
-        .options(selectinload(Kpi.definitions), selectinload(Kpi.interim_targets))
-    ).all()
     history = _official_history(session, entity.id, quarter)
     due = {}
-    for kpi in kpis:
-        if kpi.id not in assigned and kpi.owner_entity_id != entity.id:
+    for spec in _specs(session):
+        if spec.id not in assigned and spec.owner != entity.code:
             continue
-        d = kpi.current
-        period = reporting_period(kpi.frequency, quarter, (d.baseline_year if d else None) or 2020)
+        period = reporting_period(spec.frequency, quarter, spec.baseline_year or 2020)
         if period is None:
             continue
-        past = history.get(kpi.id, [])
-        due[kpi.code] = DueKpi(
-            code=kpi.code,
-            name_en=kpi.name_en,
-            name_ar=kpi.name_ar,
-            unit=kpi.unit,
-            aggregation=kpi.aggregation,
+        past = history.get(spec.id, [])
+        due[spec.code] = DueKpi(
+            code=spec.code,
+            name_en=spec.name_en,
+            name_ar=spec.name_ar,
+            unit=spec.unit,
+            aggregation=spec.aggregation,
             period=period.code,
-            target=d.target_value if d else None,
-            comparator=d.target_comparator if d else ">=",
+            target=spec.target,
+            comparator=spec.comparator,
             previous=past[-1] if past else None,
             history=tuple(past),
-            cumulative=kpi.unit in CUMULATIVE_UNITS or bool(kpi.interim_targets),
-            expected=_expected(kpi, period),
+            cumulative=spec.unit in CUMULATIVE_UNITS or bool(spec.interim),
+            expected=_expected(spec, period),
         )
     return due
 
 
-def _expected(kpi: Kpi, period: PeriodCode) -> float | None:
-    d = kpi.current
-    if d is None:
-        return None
+def _specs(session: Session) -> list[KpiSpec]:
+    """The catalogue, read once per session: a batch of files shares it."""
+    if "kpi_specs" not in session.info:
+        session.info["kpi_specs"] = kpi_specs(session)
+    return session.info["kpi_specs"]
+
+
+def _expected(spec: KpiSpec, period: PeriodCode) -> float | None:
     return expected_value(
         period.end,
-        d.baseline_value,
-        d.baseline_year,
-        d.target_value,
-        d.target_year,
-        {t.year: t.value for t in kpi.interim_targets},
+        spec.baseline,
+        spec.baseline_year,
+        spec.target,
+        spec.target_year,
+        spec.interim_plan,
     )
 
 

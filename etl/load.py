@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from data.audit import record
@@ -120,18 +120,24 @@ def _code_ids(session: Session, model) -> dict[str, int]:
 
 
 def _add_observations(session: Session, submission: Submission, rows: Sequence[Row]) -> None:
+    """One multi-row INSERT rather than an ORM object per row."""
+    if not rows:
+        return
     kpi_ids, period_ids = _code_ids(session, Kpi), _code_ids(session, Period)
-    session.add_all(
-        Observation(
-            submission_id=submission.id,
-            entity_id=submission.entity_id,
-            kpi_id=kpi_ids[row.kpi_code],
-            period_id=period_ids[row.period],
-            value=row.value,
-            numerator=row.numerator,
-            denominator=row.denominator,
-            comment=row.comment,
-            evidence_link=row.evidence_link,
-        )
-        for row in rows
+    session.execute(
+        insert(Observation),
+        [
+            {
+                "submission_id": submission.id,
+                "entity_id": submission.entity_id,
+                "kpi_id": kpi_ids[row.kpi_code],
+                "period_id": period_ids[row.period],
+                "value": row.value,
+                "numerator": row.numerator,
+                "denominator": row.denominator,
+                "comment": row.comment,
+                "evidence_link": row.evidence_link,
+            }
+            for row in rows
+        ],
     )
