@@ -9,6 +9,7 @@ from pathlib import Path
 import dash
 from flask import Flask
 
+from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
 from web import auth, files, i18n
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
     server.config.from_mapping(settings.flask_config())
     store = Store(settings.database_url)
     store.init_app(server)
+    ResultCache().init_app(server)
     if settings.production:
         _refuse_demo_accounts(store)
     i18n.init_app(server, settings.instance_path / "translations")

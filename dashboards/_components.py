@@ -13,8 +13,10 @@ def table(
     caption: str,
     table_id: str | None = None,
     row_headers: bool = False,
+    wide: bool = False,
 ) -> html.Div:
-    """An accessible data table: a caption, column headers, and optionally row headers."""
+    """An accessible data table: a caption, column headers, and optionally row headers. A `wide`
+    table scrolls sideways in a region that the keyboard can reach."""
 
     def cells(row):
         first, *rest = row
@@ -32,6 +34,7 @@ def table(
             id=table_id or "",
         ),
         className="table-wrap",
+        **({"tabIndex": "0", "role": "region", "aria-label": caption} if wide else {}),
     )
 
 

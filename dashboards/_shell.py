@@ -58,6 +58,12 @@ def header() -> html.Header:
 def navigation() -> html.Nav:
     links = [
         (_("Overview"), "/"),
+        (_("Completeness"), "/completeness"),
+        (_("International"), "/international"),
+    ]
+    if current_user.entity_code:
+        links.append((_("My entity"), f"/entity/{current_user.entity_code}"))
+    links += [
         (_("Submissions"), "/submissions"),
         (_("Review"), "/review"),
         (_("Audit"), "/audit"),

@@ -89,3 +89,91 @@ def status_label(status: str) -> str:
 def when(moment) -> html.Span | str:
     """A timestamp for a table cell, kept in one piece and in order in Arabic text."""
     return html.Span(ltr(moment.strftime("%Y-%m-%d %H:%M")), className="nowrap") if moment else ""
+
+
+KPI_STATUS_ICONS = {
+    "achieved": "★",
+    "on_track": "✔",
+    "at_risk": "⚠",
+    "off_track": "✖",
+    "no_data": "?",
+    "not_due": "◷",
+    "no_target": "—",
+}
+
+
+def kpi_status_word(status: str) -> str:
+    return {
+        "achieved": _("Achieved"),
+        "on_track": _("On track"),
+        "at_risk": _("At risk"),
+        "off_track": _("Off track"),
+        "no_data": _("No data"),
+        "not_due": _("Not due yet"),
+        "no_target": _("Target not set"),
+    }.get(status, status)
+
+
+def kpi_status(status: str) -> html.Span:
+    """A KPI's status as icon and word in a chip; the colour only repeats what they say."""
+    return html.Span(
+        [
+            html.Span(KPI_STATUS_ICONS.get(status, ""), **{"aria-hidden": "true"}),
+            " ",
+            kpi_status_word(status),
+        ],
+        className=f"status status-{status.replace('_', '-')}",
+    )
+
+
+def verdict_word(verdict: str) -> str:
+    return {
+        "likely": _("Likely to meet the target"),
+        "unlikely": _("Unlikely to meet the target"),
+        "insufficient_data": _("Insufficient data for a forecast (fewer than 3 points)"),
+        "no_target": _("No target to forecast against"),
+    }.get(verdict, verdict)
+
+
+CELL_ICONS = {
+    "approved": "✔",
+    "submitted": "⏳",
+    "returned": "↩",
+    "late": "⌛",
+    "missing": "✖",
+    "open": "…",
+}
+
+
+def cell_word(state: str) -> str:
+    return {
+        "approved": _("Approved"),
+        "submitted": _("Submitted"),
+        "returned": _("Returned"),
+        "late": _("Late"),
+        "missing": _("Missing"),
+        "open": _("Not yet due"),
+    }.get(state, state)
+
+
+def percent(share: float | None) -> str:
+    """A share (0-1) as a percentage with one decimal."""
+    return "" if share is None else f"{100 * share:.1f}%"
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None], lower_is_better: bool = False) -> str:
+    """A row of block characters, higher blocks for better values (a rank falling rises)."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+
+    def block(v: float) -> str:
+        level = (v - low) / span
+        return SPARK[round((1 - level if lower_is_better else level) * (len(SPARK) - 1))]
+
+    return "".join(block(v) if v is not None else " " for v in values)

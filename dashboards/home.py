@@ -1,84 +1,168 @@
-"""Home `/`: the four tracks and their KPIs with 2020 baselines and 2025 targets."""
+"""Overview `/`: per track the KPIs in each status and their national picture, what changed since
+the quarter before, and the entities furthest behind."""
 
 from __future__ import annotations
 
 import dash
-from dash import html
-from flask import current_app
+from dash import Input, Output, dcc, html
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from dashboards._access import page_layout
-from dashboards._text import baseline_text, localized, target_text, unit_label
-from data.db import store_of
-from data.queries import TrackRow, catalogue_by_track
+from dashboards._analytics import (
+    Programme,
+    address,
+    allowed,
+    as_of_form,
+    from_params,
+    params,
+    programme,
+    quarter_options,
+    scope_for,
+    scope_note,
+)
+from dashboards._components import table
+from dashboards._kpi_table import kpi_table
+from dashboards._text import kpi_status, localized, ltr
+from kpis.formatting import format_figure
+from kpis.status import SEVERITY, STATUSES
 
-HOME_TRACKS = "home-tracks"
+OVERVIEW_PARAMS = "overview-params"
+OVERVIEW_CONTENT = "overview-content"
+OVERVIEW_FORM = "overview-form"
+BEHIND = 5
 
 dash.register_page(__name__, path="/", title=lambda: _("Programme overview"), name="Overview")
 
 
 @page_layout("/")
-def layout(**_kwargs):
-    with store_of(current_app).session() as db:
-        tracks = catalogue_by_track(db)
-    count = sum(len(t.kpis) for t in tracks)
+def layout(period: str | None = None, unapproved: str | None = None, **_kwargs):
+    choices = quarter_options()
+    scope = scope_for(period, unapproved, choices)
     return html.Div(
         [
             html.H1(_("Programme overview")),
-            html.P(
-                _(
-                    "%(tracks)d tracks and %(kpis)d headline indicators, each against its 2020 "
-                    "baseline and its 2025 target.",
-                    tracks=len(tracks),
-                    kpis=count,
-                )
-            ),
-            html.Div([track_section(t) for t in tracks], id=HOME_TRACKS),
+            as_of_form(OVERVIEW_FORM, scope, choices),
+            scope_note(scope),
+            dcc.Store(id=OVERVIEW_PARAMS, data=params(scope)),
+            dcc.Loading(html.Div(id=OVERVIEW_CONTENT), type="dot"),
         ]
     )
 
 
-def track_section(track: TrackRow) -> html.Section:
-    heading = f"home-track-{track.code}"
+@dash.callback(Output(OVERVIEW_CONTENT, "children"), Input(OVERVIEW_PARAMS, "data"))
+def render(data):
+    allowed("/")
+    return overview(programme(from_params(data)))
+
+
+def overview(prog: Programme) -> list:
+    query = address(prog.scope)
+    sections = [track_section(prog, track, query) for track in _tracks(prog)]
+    parts = [*sections, changes(prog, query)]
+    if current_user.role != "entity":
+        parts.append(furthest_behind(prog, query))
+    return parts
+
+
+def _tracks(prog: Programme) -> list[str]:
+    return list(dict.fromkeys(s.track for s in prog.specs))
+
+
+def track_section(prog: Programme, track: str, query: str) -> html.Section:
+    pictures = [prog.national[s.code] for s in prog.specs if s.track == track]
+    heading = f"overview-track-{track}"
+    counts = {s: sum(1 for p in pictures if p.status == s) for s in STATUSES}
     return html.Section(
         [
-            html.H2(f"{track.code} · {localized(track, 'name')}", id=heading),
-            html.P(localized(track, "focus"), className="muted"),
-            kpi_table(track),
+            html.H2(
+                dcc.Link(_("Track %(code)s", code=track), href=f"/track/{track}{query}"), id=heading
+            ),
+            html.Ul(
+                [
+                    html.Li([kpi_status(s), f" {counts[s]}"])
+                    for s in sorted(STATUSES, key=SEVERITY.get)
+                    if counts[s]
+                ],
+                className="status-counts",
+                **{"aria-label": _("KPIs by status")},
+            ),
+            kpi_table(pictures, _("Headline indicators of track %(code)s", code=track), query),
         ],
         className="card track",
         **{"aria-labelledby": heading},
     )
 
 
-def kpi_table(track: TrackRow) -> html.Table:
-    head = html.Thead(
-        html.Tr(
+def changes(prog: Programme, query: str) -> html.Section:
+    rows = []
+    for spec in prog.specs:
+        pic = prog.national[spec.code]
+        now, before = pic.current, pic.previous
+        if not now or not before or now.value is None or before.value is None:
+            continue
+        if abs(now.value - before.value) < 0.05:  # unchanged at one decimal
+            continue
+        rows.append(
             [
-                html.Th(_("Code"), scope="col"),
-                html.Th(_("Indicator"), scope="col"),
-                html.Th(_("Unit"), scope="col"),
-                html.Th(_("Baseline 2020"), scope="col"),
-                html.Th(_("Target 2025"), scope="col"),
+                dcc.Link(f"{spec.code} {localized(spec, 'name')}", href=f"/kpi/{spec.code}{query}"),
+                f"{ltr(before.period.code)}: {format_figure(before.value, spec.unit)}",
+                f"{ltr(now.period.code)}: {format_figure(now.value, spec.unit)}",
+                _change_text(now.value - before.value, spec),
             ]
         )
+    body = (
+        table(
+            [_("Indicator"), _("Before"), _("Now"), _("Change")],
+            rows,
+            _("Changes since the previous period"),
+            row_headers=True,
+        )
+        if rows
+        else html.P(_("No national figure changed since the previous period."))
     )
-    body = html.Tbody(
+    return html.Section([html.H2(_("What changed")), body], className="card")
+
+
+def _change_text(delta: float, spec) -> str:
+    improved = delta < 0 if spec.lower_is_better else delta > 0
+    if spec.unit in ("percent", "milestone"):
+        size = _("%(value)s points", value=f"{abs(delta):.1f}")
+    else:
+        size = format_figure(abs(delta), spec.unit)
+    return ("▲ " if improved else "▼ ") + (
+        _("better by %(size)s", size=size) if improved else _("worse by %(size)s", size=size)
+    )
+
+
+def furthest_behind(prog: Programme, query: str) -> html.Section:
+    scores = prog.scores()
+    rank = prog.ranks()
+    scored = sorted((s, e) for e, s in scores.items() if s is not None)[:BEHIND]
+    rows = [
         [
-            html.Tr(
-                [
-                    html.Td(k.code, className="code"),
-                    html.Th(localized(k, "name"), scope="row"),
-                    html.Td(unit_label(k.unit)),
-                    html.Td(baseline_text(k.baseline, k.unit), className="num"),
-                    html.Td(
-                        target_text(k.target, k.unit, k.comparator),
-                        className="num" if k.target is not None else "num target-unset",
-                    ),
-                ]
-            )
-            for k in track.kpis
+            dcc.Link(
+                localized(prog.entity_names[e], "name") if e in prog.entity_names else e,
+                href=f"/entity/{e}{query}",
+            ),
+            f"{score:.1f}",
+            f"{rank.get(e, '')} / {len(rank)}",
         ]
+        for score, e in scored
+    ]
+    return html.Section(
+        [
+            html.H2(_("Entities furthest behind")),
+            html.P(
+                _("Score: average progress to target over an entity's KPIs with a target, 0-100."),
+                className="muted",
+            ),
+            table(
+                [_("Entity"), _("Score"), _("Rank")],
+                rows,
+                _("The %(n)d lowest scores", n=len(rows)),
+                row_headers=True,
+            ),
+        ],
+        className="card",
     )
-    caption = html.Caption(_("Indicators of track %(code)s", code=track.code), className="sr-only")
-    return html.Div(html.Table([caption, head, body], className="table"), className="table-wrap")

@@ -20,6 +20,8 @@ COLUMNS = (
     "denominator",
     "status",
     "official_value",
+    "official_numerator",
+    "official_denominator",
     "submission_id",
     "revision",
 )
@@ -59,7 +61,14 @@ def export_rows(session: Session) -> list[dict[str, object]]:
     for entity, kpi, period, value, num, den, status, current, sid, revision, _reviewed in rows:
         entry = table.setdefault(
             (entity, kpi, period),
-            {"entity": entity, "kpi": kpi, "period": period, "official_value": None},
+            {
+                "entity": entity,
+                "kpi": kpi,
+                "period": period,
+                "official_value": None,
+                "official_numerator": None,
+                "official_denominator": None,
+            },
         )
         if current or "status" not in entry:
             entry.update(
@@ -70,8 +79,8 @@ def export_rows(session: Session) -> list[dict[str, object]]:
                 submission_id=sid,
                 revision=revision,
             )
-        if status == "approved":
-            entry["official_value"] = value  # rows come oldest first: the last approved wins
+        if status == "approved":  # rows come oldest first: the last approved wins
+            entry.update(official_value=value, official_numerator=num, official_denominator=den)
     return list(table.values())
 
 

@@ -21,3 +21,11 @@ def format_value(value: float | None, unit: str) -> str:
     if unit in ("rank", "count"):
         return format_number(value, 0 if float(value).is_integer() else 1)
     return format_number(value, 2)
+
+
+def format_figure(value: float | None, unit: str) -> str:
+    """A measured figure on the analytics pages: percentages always with one decimal (`34.0%`),
+    so that a column of them lines up and reads alike."""
+    if value is not None and unit in ("percent", "milestone"):
+        return f"{value:,.1f}%"
+    return format_value(value, unit)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from itertools import pairwise
 
 
+@lru_cache(maxsize=4096)
 def year_fraction(day: date) -> float:
     """A date as a fractional year, month by month: the end of June 2023 is 2023.5, the end of
     2020 is 2021.0, so that quarters fall on quarters of the line."""

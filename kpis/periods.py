@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -19,11 +20,11 @@ class PeriodCode:
     def code(self) -> str:
         return f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
 
-    @property
+    @cached_property
     def start(self) -> date:
         return date(self.year, 3 * (self.quarter - 1) + 1 if self.quarter else 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         last_month = 3 * self.quarter if self.quarter else 12
         first_of_next = date(self.year + last_month // 12, last_month % 12 + 1, 1)

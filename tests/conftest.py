@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from data.catalogue import load_catalogue
 from data.db import Store, migrate
+from data.demo import seed_demo
 from data.users import create_user
 from web.config import Settings
 
@@ -33,7 +34,7 @@ PG_SKIP = "PostgreSQL store tests need TEST_DATABASE_URL (CI starts a server; se
 _counter = itertools.count()
 
 
-def build_catalogue(url: str, *, with_users: bool) -> None:
+def build_catalogue(url: str, *, with_users: bool, with_demo: bool = False) -> None:
     migrate(url)
     store = Store(url)
     with store.transaction() as db:
@@ -41,6 +42,8 @@ def build_catalogue(url: str, *, with_users: bool) -> None:
         if with_users:
             for role, (email, entity) in ROLE_USERS.items():
                 create_user(db, email, role.split("_")[0], PASSWORD, entity_code=entity)
+        if with_demo:
+            seed_demo(db)
     store.engine.dispose()
 
 
@@ -56,7 +59,11 @@ class SqliteDatabases:
         if kind != "empty":
             if kind not in self.templates:
                 self.templates[kind] = self.folder / f"template-{kind}.sqlite"
-                build_catalogue(f"sqlite:///{self.templates[kind]}", with_users=kind == "users")
+                build_catalogue(
+                    f"sqlite:///{self.templates[kind]}",
+                    with_users=kind in ("users", "demo"),
+                    with_demo=kind == "demo",
+                )
             shutil.copy(self.templates[kind], target)
         return f"sqlite:///{target}"
 
@@ -83,7 +90,11 @@ class PostgresDatabases:
     def fresh(self, kind: str) -> str:
         template = f"{self.prefix}_tpl_{kind}"
         if kind != "empty" and template not in self.templates:
-            build_catalogue(self._create(template), with_users=kind == "users")
+            build_catalogue(
+                self._create(template),
+                with_users=kind in ("users", "demo"),
+                with_demo=kind == "demo",
+            )
             self.templates.add(template)
         name = f"{self.prefix}_{next(_counter)}"
         return self._create(name, template if kind != "empty" else None)
@@ -149,6 +160,26 @@ def users_db_url(request) -> Iterator[str]:
 def app_db_url(request) -> Iterator[str]:
     """The app's database: catalogue plus one user per role (ROLE_USERS)."""
     yield from _fresh_database(request, "users")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_db_url(request) -> Iterator[str]:
+    """Catalogue, one user per role and the demo history (seeded once per run, then copied)."""
+    yield from _fresh_database(request, "demo")
+
+
+@pytest.fixture
+def demo_app(demo_db_url, tmp_path):
+    dash_app = create_app(
+        Settings(
+            database_url=demo_db_url,
+            app_env="test",
+            instance_path=tmp_path / "instance",
+            upload_dir=tmp_path / "uploads",
+        )
+    )
+    yield dash_app
+    dash_app.server.extensions["store"].engine.dispose()
 
 
 @pytest.fixture

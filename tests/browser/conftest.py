@@ -86,7 +86,7 @@ def sign_in(page, live_server):
         page.fill("#email", ROLE_USERS[role][0])
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_selector("#home-tracks")
+        page.wait_for_selector("#overview-content section")
         return page
 
     return go

@@ -27,9 +27,9 @@ def test_wrong_password_shows_a_message(page, live_server):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_home_lists_the_tracks_and_is_accessible(sign_in, lang):
     page = sign_in("supervisor", lang)
-    page.wait_for_selector("#home-tracks table")
-    assert page.locator("#home-tracks section").count() == 4
-    assert page.locator("#home-tracks tbody tr").count() == 24
+    page.wait_for_selector("#overview-content table")
+    assert page.locator("#overview-content section.track").count() == 4
+    assert page.locator("#overview-content section.track tbody tr").count() == 24
     assert page.locator("#shell-demo-banner").is_visible()
     heading = page.inner_text("h1")
     assert heading == ("نظرة عامة على البرنامج" if lang == "ar" else "Programme overview")
@@ -42,9 +42,9 @@ def test_language_switch_turns_the_page_right_to_left_and_back(sign_in):
     page.click("a.lang-switch")
     page.wait_for_selector("html[dir=rtl]")
     page.wait_for_selector("text=نظرة عامة على البرنامج")
-    assert "لم يُحدَّد المستهدف" in page.inner_text("#home-tracks")
+    assert "لم يُحدَّد المستهدف" in page.inner_text("#overview-content")
     page.reload()
-    page.wait_for_selector("#home-tracks")
+    page.wait_for_selector("#overview-content section")
     assert page.get_attribute("html", "lang") == "ar"
     page.click("a.lang-switch")
     page.wait_for_selector("html[dir=ltr]")
@@ -58,7 +58,7 @@ def test_entity_user_is_refused_the_review_page_and_signs_out(sign_in, live_serv
     assert response.status == 403
     assert "do not have access" in page.inner_text("main")
     page.goto(live_server)
-    page.wait_for_selector("#home-tracks")
+    page.wait_for_selector("#overview-content section")
     page.click("text=Sign out")
     page.wait_for_url("**/login")
     assert page.goto(f"{live_server}/").url.startswith(f"{live_server}/login")

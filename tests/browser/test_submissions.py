@@ -69,7 +69,7 @@ def test_entity_and_office_go_round_the_loop(sign_in, live_server, browser):
     office.fill("#email", "supervisor@test.om")
     office.fill("#password", "correct-horse-battery")
     office.click("button[type=submit]")
-    office.wait_for_selector("#home-tracks")
+    office.wait_for_selector("#overview-content section")
     office.goto(f"{live_server}/review")
     office.click(f"text=Review MOH {PERIOD}")
     office.wait_for_selector("#review-approve")

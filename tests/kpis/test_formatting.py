@@ -1,6 +1,6 @@
 import pytest
 
-from kpis.formatting import format_value
+from kpis.formatting import format_figure, format_value
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,16 @@ from kpis.formatting import format_value
 )
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (34, "percent", "34.0%"),
+        (57.25, "percent", "57.2%"),
+        (21, "rank", "21"),
+        (None, "count", ""),
+    ],
+)
+def test_format_figure_gives_percentages_one_decimal(value, unit, text):
+    assert format_figure(value, unit) == text

@@ -1,0 +1,114 @@
+"""The table of KPIs with their national picture, shared by the overview and the track pages."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+from flask_babel import gettext as _
+
+from dashboards._text import kpi_status, localized, ltr, percent, sparkline, target_text
+from kpis.analysis import Picture
+from kpis.formatting import format_figure
+
+
+def figure_cell(pic: Picture) -> list:
+    """The national value with its coverage; a partial figure says so in words."""
+    point = pic.current
+    if point is None or point.value is None:
+        return [_("No figure")]
+    parts: list = [html.Strong(format_figure(point.value, pic.spec.unit))]
+    if point.period != (pic.series[-1].period if pic.series else point.period):
+        parts.append(
+            html.Span(" " + _("(%(period)s)", period=ltr(point.period.code)), className="muted")
+        )
+    nat = point.national
+    if nat is not None and pic.spec.scope == "entity":
+        label = _(
+            "%(reported)d of %(expected)d entities", reported=nat.reported, expected=nat.expected
+        )
+        if nat.partial:
+            label = _("Partial: %(coverage)s", coverage=label)
+        parts.extend([html.Br(), html.Span(label, className="coverage muted")])
+    return parts
+
+
+def progress_bar(pic: Picture) -> html.Span | str:
+    if pic.progress is None:
+        return ""
+    shown = max(0.0, min(pic.progress, 1.0))
+    text = _("%(share)s of the way to the target", share=percent(pic.progress))
+    return html.Span(
+        [
+            html.Meter(value=round(100 * shown), min=0, max=100, **{"aria-label": text}),
+            html.Span(percent(pic.progress), className="meter-text"),
+        ],
+        className="progress",
+        title=text,
+    )
+
+
+def trend_cell(pic: Picture) -> html.Span | str:
+    values = [p.value for p in pic.series]
+    line = sparkline(values, pic.spec.lower_is_better)
+    if not line:
+        return ""
+    known = [v for v in values if v is not None]
+    words = _(
+        "Trend from %(first)s to %(last)s",
+        first=format_figure(known[0], pic.spec.unit),
+        last=format_figure(known[-1], pic.spec.unit),
+    )
+    return html.Span(
+        [
+            html.Span(line, className="spark", **{"aria-hidden": "true"}),
+            html.Span(words, className="sr-only"),
+        ],
+        title=words,
+    )
+
+
+def kpi_table(pictures: list[Picture], caption: str, query: str) -> html.Div:
+    headers = [
+        _("Indicator"),
+        _("National figure"),
+        _("Target 2025"),
+        _("Progress"),
+        _("Status"),
+        _("Trend"),
+    ]
+    rows = [
+        html.Tr(
+            [
+                html.Th(
+                    dcc.Link(
+                        [
+                            html.Span(ltr(p.spec.code), className="code"),
+                            " ",
+                            localized(p.spec, "name"),
+                        ],
+                        href=f"/kpi/{p.spec.code}{query}",
+                    ),
+                    scope="row",
+                ),
+                html.Td(figure_cell(p), className="num"),
+                html.Td(
+                    target_text(p.spec.target, p.spec.unit, p.spec.comparator),
+                    className="num" if p.spec.has_target else "num target-unset",
+                ),
+                html.Td(progress_bar(p)),
+                html.Td(kpi_status(p.status)),
+                html.Td(trend_cell(p)),
+            ]
+        )
+        for p in pictures
+    ]
+    return html.Div(
+        html.Table(
+            [
+                html.Caption(caption),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
+                html.Tbody(rows),
+            ],
+            className="table",
+        ),
+        className="table-wrap",
+    )

@@ -1,0 +1,179 @@
+"""Entity `/entity/<code>`: the scorecard of all its KPIs, its score and rank among entities, and
+its submissions with their lineage (file, uploader, reviewer, dates)."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, dcc, html
+from flask import abort, current_app
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from dashboards._access import page_layout
+from dashboards._analytics import (
+    Programme,
+    address,
+    allowed,
+    as_of_form,
+    from_params,
+    params,
+    programme,
+    quarter_options,
+    scope_for,
+    scope_note,
+)
+from dashboards._components import table
+from dashboards._kpi_table import trend_cell
+from dashboards._text import kpi_status, localized, ltr, status_label, target_text, when
+from data import analytics as queries
+from data.db import store_of
+from kpis.formatting import format_figure
+
+ENTITY_PARAMS = "entity-params"
+ENTITY_CONTENT = "entity-content"
+ENTITY_FORM = "entity-form"
+
+dash.register_page(
+    __name__,
+    path_template="/entity/<code>",
+    title=lambda code=None, **_k: _("Entity"),
+    name="Entity",
+)
+
+
+@page_layout(lambda code=None, **_k: f"/entity/{code}")
+def layout(code: str | None = None, period: str | None = None, unapproved=None, **_kwargs):
+    code = (code or "").upper()
+    with store_of(current_app).session() as db:
+        entity = next((e for e in queries.entities(db) if e.code == code), None)
+    if entity is None:
+        return html.Div(
+            [html.H1(_("No such entity")), dcc.Link(_("Back to the overview"), href="/")]
+        )
+    choices = quarter_options()
+    scope = scope_for(period, unapproved, choices)
+    return html.Div(
+        [
+            html.H1(localized(entity, "name")),
+            as_of_form(ENTITY_FORM, scope, choices),
+            scope_note(scope),
+            dcc.Store(id=ENTITY_PARAMS, data=params(scope, code=code)),
+            dcc.Loading(html.Div(id=ENTITY_CONTENT), type="dot"),
+        ]
+    )
+
+
+@dash.callback(Output(ENTITY_CONTENT, "children"), Input(ENTITY_PARAMS, "data"))
+def render(data):
+    code = str((data or {}).get("code", "")).upper()
+    allowed(f"/entity/{code}")
+    if current_user.role == "entity" and code != current_user.entity_code:
+        abort(403)
+    prog = programme(from_params(data))
+    with store_of(current_app).session() as db:
+        history = queries.lineage(db, code, approved_only=current_user.role == "committee")
+    return [standing(prog, code), scorecard(prog, code), submissions(history)]
+
+
+def standing(prog: Programme, code: str) -> html.Section:
+    score = prog.scores().get(code)
+    rank = prog.ranks()
+    if current_user.role == "entity":
+        note = (
+            _("Score and rank count approved figures only.")
+            if not prog.scope.include_unapproved
+            else ""
+        )
+    else:
+        note = ""
+    text = (
+        _(
+            "Score %(score).1f of 100, rank %(rank)s of %(count)d entities.",
+            score=score,
+            rank=rank.get(code, "—"),
+            count=len(rank),
+        )
+        if score is not None
+        else _("No score yet: no figure against a target.")
+    )
+    return html.Section(
+        [
+            html.H2(_("Standing")),
+            html.P(html.Strong(text)),
+            html.P(note, className="muted") if note else "",
+        ],
+        className="card",
+    )
+
+
+def scorecard(prog: Programme, code: str) -> html.Section:
+    query = address(prog.scope)
+    rows = []
+    for spec in prog.specs:
+        if spec.scope != "entity" or code not in prog.assigned.get(spec.code, set()):
+            continue
+        pic = prog.entity_pictures(spec.code).get(code)
+        rows.append(
+            [
+                dcc.Link(
+                    [ltr(spec.code), " ", localized(spec, "name")], href=f"/kpi/{spec.code}{query}"
+                ),
+                format_figure(pic.value, spec.unit)
+                if pic and pic.value is not None
+                else _("No figure"),
+                target_text(spec.target, spec.unit, spec.comparator),
+                kpi_status(pic.status if pic else ("no_data" if spec.has_target else "no_target")),
+                trend_cell(pic) if pic else "",
+            ]
+        )
+    return html.Section(
+        [
+            html.H2(_("Scorecard")),
+            table(
+                [_("Indicator"), _("Figure"), _("Target 2025"), _("Status"), _("Trend")],
+                rows,
+                _("Indicators reported by this entity"),
+                row_headers=True,
+            ),
+        ],
+        className="card",
+    )
+
+
+def submissions(history) -> html.Section:
+    rows = [
+        [
+            ltr(s.period),
+            s.revision,
+            status_label(s.status) + ("" if s.is_current else " · " + _("superseded")),
+            s.file_name,
+            s.uploaded_by,
+            when(s.uploaded_at),
+            s.reviewed_by,
+            when(s.reviewed_at),
+            s.reason,
+        ]
+        for s in history
+    ]
+    return html.Section(
+        [
+            html.H2(_("Submissions")),
+            table(
+                [
+                    _("Quarter"),
+                    _("Revision"),
+                    _("Status"),
+                    _("File"),
+                    _("Uploaded by"),
+                    _("Uploaded"),
+                    _("Reviewed by"),
+                    _("Reviewed"),
+                    _("Reason"),
+                ],
+                rows,
+                _("%(count)d submissions, newest first", count=len(rows)),
+                row_headers=True,
+            ),
+        ],
+        className="card",
+    )

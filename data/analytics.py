@@ -1,0 +1,283 @@
+"""Read-side queries for the analytics pages: figures as the viewer may see them, assignments,
+submission lineage and the reporting matrix. Plain rows only; the meaning is in `kpis/`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from data.models import (
+    Entity,
+    EntityKpi,
+    Initiative,
+    InternationalIndicator,
+    Kpi,
+    KpiDefinition,
+    Observation,
+    Period,
+    Submission,
+    Track,
+    User,
+)
+from kpis.analysis import Observed
+from kpis.periods import parse_period
+
+
+def data_version(session: Session) -> tuple:
+    """Changes whenever a figure or its meaning can change: a submission made or reviewed, a
+    target restated, an entity or KPI switched on or off."""
+    submissions = select(
+        func.count(Submission.id), func.max(Submission.id), func.max(Submission.reviewed_at)
+    )
+    catalogue = select(
+        func.max(KpiDefinition.id),
+        select(func.count(Entity.id)).where(Entity.active).scalar_subquery(),
+        select(func.count(Kpi.id)).where(Kpi.active).scalar_subquery(),
+    )
+    return (*session.execute(submissions).one(), *session.execute(catalogue).one())
+
+
+def figures(
+    session: Session, *, include_unapproved: bool, entity: str | None = None
+) -> list[Observed]:
+    """Per (entity, KPI, period) the official figure (latest approved submission) or, with
+    `include_unapproved`, the figure of a current submission awaiting review when newer."""
+    shown = Submission.status == "approved"
+    if include_unapproved:
+        shown = or_(shown, (Submission.status == "submitted") & Submission.is_current)
+    query = (
+        select(
+            Observation.entity_id,
+            Observation.kpi_id,
+            Observation.period_id,
+            Observation.value,
+            Observation.numerator,
+            Observation.denominator,
+            Submission.status == "approved",
+        )
+        .join(Submission, Observation.submission_id == Submission.id)
+        .where(shown)
+        .order_by(Submission.id)
+    )
+    entity_codes = dict(session.execute(select(Entity.id, Entity.code).where(Entity.active)).all())
+    if entity:
+        entity_codes = {i: c for i, c in entity_codes.items() if c == entity}
+        query = query.where(Observation.entity_id.in_(entity_codes))
+    kpi_codes = dict(session.execute(select(Kpi.id, Kpi.code)).all())
+    periods = {i: parse_period(c) for i, c in session.execute(select(Period.id, Period.code))}
+    latest: dict[tuple[int, int, int], Observed] = {}
+    for e, k, p, value, num, den, approved in session.execute(query):
+        if e in entity_codes:
+            latest[(e, k, p)] = Observed(
+                entity_codes[e], kpi_codes[k], periods[p], value, num, den, bool(approved)
+            )
+    return list(latest.values())
+
+
+def assignments(session: Session) -> dict[str, set[str]]:
+    """KPI code -> codes of the active entities expected to report it (owners for national KPIs)."""
+    result: dict[str, set[str]] = defaultdict(set)
+    rows = session.execute(
+        select(Kpi.code, Entity.code)
+        .join(EntityKpi, EntityKpi.kpi_id == Kpi.id)
+        .join(Entity, EntityKpi.entity_id == Entity.id)
+        .where(Entity.active, Kpi.active)
+    )
+    for kpi, entity in rows:
+        result[kpi].add(entity)
+    owner = aliased(Entity)
+    for kpi, entity in session.execute(
+        select(Kpi.code, owner.code).join(owner, Kpi.owner_entity_id == owner.id)
+    ):
+        result[kpi].add(entity)
+    return dict(result)
+
+
+def latest_approved_quarter(session: Session) -> str | None:
+    return session.scalar(
+        select(Period.code)
+        .join(Submission, Submission.period_id == Period.id)
+        .where(Submission.status == "approved", Period.quarter.is_not(None))
+        .order_by(Period.end_date.desc())
+        .limit(1)
+    )
+
+
+def reported_quarters(session: Session) -> list[str]:
+    """Quarters with any submission, newest first: the choices for "as of"."""
+    return list(
+        session.scalars(
+            select(Period.code)
+            .where(
+                Period.quarter.is_not(None),
+                Period.id.in_(select(Submission.period_id).where(Submission.status != "rejected")),
+            )
+            .order_by(Period.end_date.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class NamedRow:
+    code: str
+    name_en: str
+    name_ar: str
+
+
+def entities(session: Session) -> list[NamedRow]:
+    rows = session.execute(
+        select(Entity.code, Entity.name_en, Entity.name_ar)
+        .where(Entity.active)
+        .order_by(Entity.code)
+    )
+    return [NamedRow(*r) for r in rows]
+
+
+def tracks(session: Session) -> list[NamedRow]:
+    rows = session.execute(
+        select(Track.code, Track.name_en, Track.name_ar).order_by(Track.position)
+    )
+    return [NamedRow(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class InitiativeRow:
+    code: str
+    name_en: str
+    name_ar: str
+    lead: str
+    due: str
+
+
+def initiatives(session: Session, track: str) -> list[InitiativeRow]:
+    lead = aliased(Entity)
+    rows = session.execute(
+        select(Initiative.code, Initiative.name_en, Initiative.name_ar, lead.code, Initiative.due)
+        .join(Track, Initiative.track_id == Track.id)
+        .outerjoin(lead, Initiative.lead_entity_id == lead.id)
+        .where(Track.code == track)
+        .order_by(Initiative.code)
+    )
+    return [InitiativeRow(c, en, ar, le or "", due or "") for c, en, ar, le, due in rows]
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    code: str
+    name_en: str
+    name_ar: str
+    measure: str
+    value: float
+    year: int
+    direction: str
+
+
+def international(session: Session) -> list[IndexRow]:
+    rows = session.execute(
+        select(
+            InternationalIndicator.code,
+            InternationalIndicator.name_en,
+            InternationalIndicator.name_ar,
+            InternationalIndicator.measure,
+            InternationalIndicator.value,
+            InternationalIndicator.year,
+            InternationalIndicator.direction,
+        ).order_by(InternationalIndicator.id)
+    )
+    return [IndexRow(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """One submission of an entity: the file, who uploaded and reviewed it, and when."""
+
+    id: int
+    period: str
+    revision: int
+    status: str
+    is_current: bool
+    file_name: str
+    uploaded_by: str
+    uploaded_at: datetime | None
+    reviewed_by: str
+    reviewed_at: datetime | None
+    reason: str
+
+
+def lineage(session: Session, entity: str, *, approved_only: bool) -> list[Lineage]:
+    uploader, reviewer = aliased(User), aliased(User)
+    query = (
+        select(Submission, Period.code, uploader.email, reviewer.email)
+        .join(Entity, Submission.entity_id == Entity.id)
+        .join(Period, Submission.period_id == Period.id)
+        .outerjoin(uploader, Submission.uploaded_by_id == uploader.id)
+        .outerjoin(reviewer, Submission.reviewed_by_id == reviewer.id)
+        .where(Entity.code == entity)
+        .order_by(Period.end_date.desc(), Submission.revision.desc())
+    )
+    if approved_only:
+        query = query.where(Submission.status == "approved")
+    return [
+        Lineage(
+            s.id,
+            p,
+            s.revision,
+            s.status,
+            s.is_current,
+            s.file_name,
+            up or ("demo" if s.is_demo else ""),
+            s.uploaded_at,
+            rev or "",
+            s.reviewed_at,
+            s.review_reason,
+        )
+        for s, p, up, rev in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class Received:
+    """An entity's quarter as received: the current submission and when it first came."""
+
+    entity: str
+    period: str
+    status: str
+    first_received: datetime | None
+    figures: int
+
+
+def received(session: Session) -> list[Received]:
+    """Per entity and quarter, the current (or last) non-refused submission's status, the time
+    of the first non-refused upload, and how many figures the current one holds."""
+    first = (
+        select(
+            Submission.entity_id,
+            Submission.period_id,
+            func.min(Submission.submitted_at).label("first"),
+        )
+        .where(Submission.status != "rejected")
+        .group_by(Submission.entity_id, Submission.period_id)
+        .subquery()
+    )
+    counted = (
+        select(Observation.submission_id, func.count().label("n"))
+        .group_by(Observation.submission_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Entity.code, Period.code, Submission.status, first.c.first, counted.c.n)
+        .join(Entity, Submission.entity_id == Entity.id)
+        .join(Period, Submission.period_id == Period.id)
+        .join(
+            first,
+            (first.c.entity_id == Submission.entity_id)
+            & (first.c.period_id == Submission.period_id),
+        )
+        .outerjoin(counted, counted.c.submission_id == Submission.id)
+        .where(Submission.is_current, Submission.status != "rejected", Entity.active)
+    )
+    return [Received(e, p, s, f, n or 0) for e, p, s, f, n in rows]

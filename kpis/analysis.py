@@ -1,0 +1,190 @@
+"""A KPI's national and per-entity picture at an "as of" quarter, from plain figures.
+
+Everything here is pure: the pages fetch figures (data.analytics) and hand them over.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kpis.aggregate import Figure, National, national
+from kpis.forecast import Forecast, forecast
+from kpis.path import expected_value, year_fraction
+from kpis.periods import PeriodCode, quarters, reporting_period
+from kpis.spec import KpiSpec
+from kpis.status import progress, status
+
+FIRST_YEAR = 2021
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One entity's figure for a KPI and period, as the viewer may see it."""
+
+    entity: str
+    kpi: str
+    period: PeriodCode
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    approved: bool = True
+
+
+@dataclass(frozen=True)
+class Point:
+    period: PeriodCode
+    value: float | None
+    expected: float | None
+    national: National | None = None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Where a KPI (nationally, or for one entity) stands at the as-of quarter."""
+
+    spec: KpiSpec
+    series: tuple[Point, ...]
+    current: Point | None
+    previous: Point | None
+    start: float | None
+    status: str
+    progress: float | None
+    forecast: Forecast
+
+    @property
+    def value(self) -> float | None:
+        return self.current.value if self.current else None
+
+    @property
+    def expected(self) -> float | None:
+        return self.current.expected if self.current else None
+
+
+def due_periods(spec: KpiSpec, as_of: PeriodCode) -> list[PeriodCode]:
+    """The periods the KPI reports, from the programme's first year up to `as_of`."""
+    return list(_due_periods(spec.frequency, spec.baseline_year or 2020, as_of))
+
+
+@lru_cache(maxsize=256)
+def _due_periods(frequency: str, baseline_year: int, as_of: PeriodCode) -> tuple[PeriodCode, ...]:
+    due = []
+    for quarter in quarters(FIRST_YEAR, as_of.year):
+        if quarter > as_of:
+            break
+        if period := reporting_period(frequency, quarter, baseline_year):
+            due.append(period)
+    return tuple(due)
+
+
+def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -> Picture:
+    """Status, progress and forecast from a series of points keyed by period."""
+    periods = due_periods(spec, as_of)
+    reported = [values[p] for p in periods if p in values and values[p].value is not None]
+    first = reported[0] if reported else None
+    start = spec.baseline if spec.baseline is not None else (first.value if first else None)
+    series = tuple(
+        _with_expected(spec, values.get(p) or Point(p, None, None), first) for p in periods
+    )
+    current = series[-1] if series else None
+    if current and current.value is None and spec.aggregation == "latest":
+        current = next((p for p in reversed(series) if p.value is not None), current)
+    previous = series[-2] if len(series) > 1 else None
+    judged = status(
+        current.value if current else None,
+        current.expected if current else None,
+        spec.target,
+        start,
+        lower_is_better=spec.lower_is_better,
+        tolerance=spec.tolerance,
+        due=current is not None,
+    )
+    points = [(year_fraction(p.period.end), p.value) for p in series if p.value is not None]
+    ahead = forecast(
+        points,
+        float((spec.target_year or as_of.year) + 1),
+        spec.target,
+        lower_is_better=spec.lower_is_better,
+    )
+    return Picture(
+        spec,
+        series,
+        current,
+        previous,
+        start,
+        judged,
+        progress(current.value if current else None, start, spec.target),
+        ahead,
+    )
+
+
+def _with_expected(spec: KpiSpec, point: Point, first: Point | None) -> Point:
+    expected = expected_value(
+        point.period.end,
+        spec.baseline,
+        spec.baseline_year,
+        spec.target,
+        spec.target_year,
+        spec.interim_plan,
+        first_value=(first.period.end, first.value) if first and first.value is not None else None,
+    )
+    return Point(point.period, point.value, expected, point.national)
+
+
+def by_kpi(figures: Iterable[Observed]) -> dict[str, list[Observed]]:
+    grouped: dict[str, list[Observed]] = defaultdict(list)
+    for figure in figures:
+        grouped[figure.kpi].append(figure)
+    return grouped
+
+
+def national_picture(
+    spec: KpiSpec, figures: Sequence[Observed], expected_entities: int, as_of: PeriodCode
+) -> Picture:
+    """The nation's figure per period by the KPI's aggregation rule, with coverage."""
+    per_period: dict[PeriodCode, list[Figure]] = defaultdict(list)
+    for f in figures:
+        per_period[f.period].append(Figure(f.entity, f.value, f.numerator, f.denominator))
+    expected = 1 if spec.scope == "national" else expected_entities
+    points = {}
+    for period, group in per_period.items():
+        combined = national(spec.aggregation, group, expected)
+        points[period] = Point(period, combined.value, None, combined)
+    return picture(spec, points, as_of)
+
+
+def entity_pictures(
+    spec: KpiSpec, figures: Sequence[Observed], as_of: PeriodCode
+) -> dict[str, Picture]:
+    """Each reporting entity's own picture of the KPI."""
+    per_entity: dict[str, dict[PeriodCode, Point]] = defaultdict(dict)
+    for f in figures:
+        value = f.value
+        if value is None and f.numerator is not None and f.denominator:
+            value = 100 * f.numerator / f.denominator
+        per_entity[f.entity][f.period] = Point(f.period, value, None)
+    return {entity: picture(spec, points, as_of) for entity, points in per_entity.items()}
+
+
+def entity_progress(
+    spec: KpiSpec, figures: Sequence[Observed], as_of: PeriodCode
+) -> dict[str, float | None]:
+    """Each entity's progress to target at `as_of` (for scores): the light part of a picture."""
+    due = due_periods(spec, as_of)
+    if not due or not spec.has_target:
+        return {}
+    per_entity: dict[str, dict[PeriodCode, float]] = defaultdict(dict)
+    for f in figures:
+        value = f.value
+        if value is None and f.numerator is not None and f.denominator:
+            value = 100 * f.numerator / f.denominator
+        if value is not None:
+            per_entity[f.entity][f.period] = value
+    result = {}
+    for entity, values in per_entity.items():
+        reported = [values[p] for p in due if p in values]
+        start = spec.baseline if spec.baseline is not None else (reported[0] if reported else None)
+        result[entity] = progress(values.get(due[-1]), start, spec.target)
+    return result

@@ -1,0 +1,82 @@
+"""Completeness and timeliness of reporting: what was expected, received, on time, approved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+DEADLINE_DAYS = 30
+APPROVED = "approved"
+SUBMITTED = "submitted"
+RETURNED = "returned"
+LATE = "late"
+MISSING = "missing"
+OPEN = "open"
+CELL_STATES = (APPROVED, SUBMITTED, RETURNED, LATE, MISSING, OPEN)
+
+
+def deadline(period_end: date, days: int = DEADLINE_DAYS) -> date:
+    return period_end + timedelta(days=days)
+
+
+def on_time(received: datetime | date | None, due: date) -> bool:
+    if received is None:
+        return False
+    day = received.date() if isinstance(received, datetime) else received
+    return day <= due
+
+
+def cell_state(status: str | None, received: datetime | None, due: date, today: date) -> str:
+    """One entity's quarter: `approved`; `returned` (awaiting a corrected file); `late` (received
+    after the deadline, awaiting review); `submitted`; `missing` (nothing by the deadline);
+    `open` (nothing yet, the deadline still ahead)."""
+    if status == APPROVED:
+        return APPROVED
+    if status == RETURNED:
+        return RETURNED
+    if status == SUBMITTED:
+        return SUBMITTED if on_time(received, due) else LATE
+    return MISSING if today > due else OPEN
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One entity's quarter: its state, KPIs due, KPI figures received, and whether on time."""
+
+    state: str
+    due: int
+    received: int = 0
+    timely: bool = False
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Expected = KPIs due in quarters whose deadline has passed (DESIGN.md "Completeness")."""
+
+    expected: int
+    received: int
+    on_time: int
+    approved: int
+
+    @property
+    def completeness(self) -> float | None:
+        return self.received / self.expected if self.expected else None
+
+    @property
+    def timeliness(self) -> float | None:
+        return self.on_time / self.expected if self.expected else None
+
+    @property
+    def approval(self) -> float | None:
+        return self.approved / self.expected if self.expected else None
+
+
+def tally(cells: list[Cell]) -> Tally:
+    """Count KPI figures over cells; `open` quarters are not yet expected."""
+    counted = [c for c in cells if c.state != OPEN]
+    return Tally(
+        expected=sum(c.due for c in counted),
+        received=sum(min(c.received, c.due) for c in counted if c.state != MISSING),
+        on_time=sum(min(c.received, c.due) for c in counted if c.timely),
+        approved=sum(min(c.received, c.due) for c in counted if c.state == APPROVED),
+    )

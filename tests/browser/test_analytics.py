@@ -1,0 +1,51 @@
+"""Every analytics page, for each reading role, in English and Arabic: it settles, says the right
+heading and direction, and axe-core finds nothing."""
+
+import time
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+
+PAGES = {
+    "/": "#overview-content section",
+    "/track/T1": "#track-content .main-svg",
+    "/kpi/T1.5": "#kpi-content .main-svg",
+    "/entity/MOH": "#entity-content section",
+    "/completeness": "#completeness-content section",
+    "/international": "table",
+}
+
+
+@pytest.mark.parametrize("role", ["supervisor", "committee", "entity"])
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_page_settles_and_is_accessible(sign_in, live_server, role, lang):
+    page = sign_in(role, lang)
+    # A reader's browser keeps plotly.js (3.5 MB) after the first chart; warm this fresh one.
+    page.goto(f"{live_server}/kpi/T1.5")
+    page.wait_for_selector(PAGES["/kpi/T1.5"])
+    for path, ready in PAGES.items():
+        start = time.perf_counter()
+        page.goto(f"{live_server}{path}")
+        page.wait_for_selector(ready)
+        page.wait_for_function("!document.querySelector('[data-dash-is-loading]')")
+        settled = time.perf_counter() - start
+        assert settled < 3, f"{path} took {settled:.1f} s"
+        page.wait_for_load_state("networkidle")
+        assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+        assert page.locator("h1").count() == 1
+        assert axe_violations(page) == [], path
+
+
+def test_state_is_in_the_address_and_drills_down(sign_in, live_server):
+    page = sign_in("supervisor", "en")
+    page.goto(f"{live_server}/?period=2025-Q2")
+    page.click("#overview-content a[href^='/track/T1?period=2025-Q2']")
+    page.wait_for_selector("#track-content section")
+    page.click("#track-content a[href^='/kpi/T1.5?period=2025-Q2']")
+    page.wait_for_selector("#kpi-content .chart")
+    assert "2025-Q2" in page.inner_text(".scope-note")
+    page.click("text=Show the data as a table >> nth=1")
+    reported = int(page.inner_text("#kpi-ranked-summary").split()[0])
+    assert reported >= 20
+    assert page.locator("#kpi-content details[open] tbody tr").count() == reported
