@@ -1,7 +1,6 @@
 """Every analytics page, for each reading role, in English and Arabic: it settles, says the right
-heading and direction, and axe-core finds nothing."""
-
-import time
+heading and direction, and axe-core finds nothing. (Time to settle is measured by hand and in
+`make bench`, not asserted here.)"""
 
 import pytest
 
@@ -25,12 +24,9 @@ def test_every_page_settles_and_is_accessible(sign_in, live_server, role, lang):
     page.goto(f"{live_server}/kpi/T1.5")
     page.wait_for_selector(PAGES["/kpi/T1.5"])
     for path, ready in PAGES.items():
-        start = time.perf_counter()
         page.goto(f"{live_server}{path}")
         page.wait_for_selector(ready)
         page.wait_for_function("!document.querySelector('[data-dash-is-loading]')")
-        settled = time.perf_counter() - start
-        assert settled < 3, f"{path} took {settled:.1f} s"
         page.wait_for_load_state("networkidle")
         assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
         assert page.locator("h1").count() == 1
