@@ -4,8 +4,9 @@ pictures of every KPI, and the controls that put that state in the address."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from dash import html
+from dash import dcc, html
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -137,8 +138,11 @@ def quarter_options() -> list[str]:
     return choices
 
 
-def as_of_form(form_id: str, scope: Scope, choices: list[str]) -> html.Form:
-    """The "as of" quarter and, for the office, whether to include figures awaiting approval."""
+def as_of_form(
+    form_id: str, scope: Scope, choices: list[str], unapproved: bool = True
+) -> html.Form:
+    """The "as of" quarter and, for the office where the page uses it, whether to include figures
+    awaiting approval."""
     fields = [
         select_field(
             f"{form_id}-period",
@@ -148,7 +152,7 @@ def as_of_form(form_id: str, scope: Scope, choices: list[str]) -> html.Form:
             scope.as_of.code,
         )
     ]
-    if current_user.role in OFFICE:
+    if unapproved and current_user.role in OFFICE:
         fields.append(
             select_field(
                 f"{form_id}-unapproved",
@@ -195,3 +199,43 @@ def params(scope: Scope, **more) -> dict:
 def from_params(data: dict | None) -> Scope:
     data = data or {}
     return scope_for(data.get("period"), data.get("unapproved"), quarter_options())
+
+
+class PageIds(NamedTuple):
+    """The ids of an analytics page's form, its state store and the part its callback fills."""
+
+    form: str
+    params: str
+    content: str
+
+
+def analytics_page(
+    ids: PageIds,
+    heading,
+    scope: Scope,
+    choices: list[str],
+    state: dict,
+    intro=None,
+    unapproved: bool = True,
+) -> html.Div:
+    """The frame every analytics page shares: heading, the "as of" form, what the figures are, and
+    a store with the page's state for the callback that does the heavy work."""
+    return html.Div(
+        [
+            html.H1(heading),
+            intro or "",
+            as_of_form(ids.form, scope, choices, unapproved),
+            scope_note(scope) if unapproved else "",
+            dcc.Store(id=ids.params, data=state),
+            dcc.Loading(html.Div(id=ids.content), type="dot"),
+        ]
+    )
+
+
+def not_found(heading: str) -> html.Div:
+    return html.Div([html.H1(heading), dcc.Link(_("Back to the overview"), href="/")])
+
+
+def requested_code(data: dict | None) -> str:
+    """The track, KPI or entity code a page's state names."""
+    return str((data or {}).get("code", "")).upper()

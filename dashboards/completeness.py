@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output, html
 from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from dashboards._access import page_layout
 from dashboards._analytics import (
+    PageIds,
     allowed,
-    as_of_form,
+    analytics_page,
     from_params,
     params,
     quarter_options,
@@ -28,9 +29,7 @@ from data.queries import kpi_specs
 from kpis.completeness import MISSING, Cell, cell_state, deadline, on_time, tally
 from kpis.periods import quarters, reporting_period
 
-COMPLETENESS_PARAMS = "completeness-params"
-COMPLETENESS_CONTENT = "completeness-content"
-COMPLETENESS_FORM = "completeness-form"
+COMPLETENESS = PageIds("completeness-form", "completeness-params", "completeness-content")
 SHOWN_QUARTERS = 8
 
 dash.register_page(
@@ -42,24 +41,20 @@ dash.register_page(
 def layout(period: str | None = None, **_kwargs):
     choices = quarter_options()
     scope = scope_for(period, None, choices)
-    return html.Div(
-        [
-            html.H1(_("Completeness and timeliness")),
-            html.P(
-                _(
-                    "Deadline: 30 days after the end of each quarter. A figure counts as on time "
-                    "when its first file arrived by then."
-                ),
-                className="muted",
-            ),
-            as_of_form(COMPLETENESS_FORM, scope, choices),
-            dcc.Store(id=COMPLETENESS_PARAMS, data=params(scope)),
-            dcc.Loading(html.Div(id=COMPLETENESS_CONTENT), type="dot"),
-        ]
+    intro = html.P(
+        _(
+            "Deadline: 30 days after the end of each quarter. A figure counts as on time "
+            "when its first file arrived by then."
+        ),
+        className="muted",
+    )
+    heading = _("Completeness and timeliness")
+    return analytics_page(
+        COMPLETENESS, heading, scope, choices, params(scope), intro, unapproved=False
     )
 
 
-@dash.callback(Output(COMPLETENESS_CONTENT, "children"), Input(COMPLETENESS_PARAMS, "data"))
+@dash.callback(Output(COMPLETENESS.content, "children"), Input(COMPLETENESS.params, "data"))
 def render(data):
     allowed("/completeness")
     scope = from_params(data)

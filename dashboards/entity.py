@@ -11,16 +11,18 @@ from flask_login import current_user
 
 from dashboards._access import page_layout
 from dashboards._analytics import (
+    PageIds,
     Programme,
     address,
     allowed,
-    as_of_form,
+    analytics_page,
     from_params,
+    not_found,
     params,
     programme,
     quarter_options,
+    requested_code,
     scope_for,
-    scope_note,
 )
 from dashboards._components import table
 from dashboards._kpi_table import trend_cell
@@ -29,9 +31,7 @@ from data import analytics as queries
 from data.db import store_of
 from kpis.formatting import format_figure
 
-ENTITY_PARAMS = "entity-params"
-ENTITY_CONTENT = "entity-content"
-ENTITY_FORM = "entity-form"
+ENTITY = PageIds("entity-form", "entity-params", "entity-content")
 
 dash.register_page(
     __name__,
@@ -47,25 +47,16 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
     with store_of(current_app).session() as db:
         entity = next((e for e in queries.entities(db) if e.code == code), None)
     if entity is None:
-        return html.Div(
-            [html.H1(_("No such entity")), dcc.Link(_("Back to the overview"), href="/")]
-        )
+        return not_found(_("No such entity"))
     choices = quarter_options()
     scope = scope_for(period, unapproved, choices)
-    return html.Div(
-        [
-            html.H1(localized(entity, "name")),
-            as_of_form(ENTITY_FORM, scope, choices),
-            scope_note(scope),
-            dcc.Store(id=ENTITY_PARAMS, data=params(scope, code=code)),
-            dcc.Loading(html.Div(id=ENTITY_CONTENT), type="dot"),
-        ]
-    )
+    heading = localized(entity, "name")
+    return analytics_page(ENTITY, heading, scope, choices, params(scope, code=code))
 
 
-@dash.callback(Output(ENTITY_CONTENT, "children"), Input(ENTITY_PARAMS, "data"))
+@dash.callback(Output(ENTITY.content, "children"), Input(ENTITY.params, "data"))
 def render(data):
-    code = str((data or {}).get("code", "")).upper()
+    code = requested_code(data)
     allowed(f"/entity/{code}")
     if current_user.role == "entity" and code != current_user.entity_code:
         abort(403)

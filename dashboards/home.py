@@ -10,16 +10,16 @@ from flask_login import current_user
 
 from dashboards._access import page_layout
 from dashboards._analytics import (
+    PageIds,
     Programme,
     address,
     allowed,
-    as_of_form,
+    analytics_page,
     from_params,
     params,
     programme,
     quarter_options,
     scope_for,
-    scope_note,
 )
 from dashboards._components import table
 from dashboards._kpi_table import kpi_table
@@ -27,9 +27,7 @@ from dashboards._text import kpi_status, localized, ltr
 from kpis.formatting import format_figure
 from kpis.status import SEVERITY, STATUSES
 
-OVERVIEW_PARAMS = "overview-params"
-OVERVIEW_CONTENT = "overview-content"
-OVERVIEW_FORM = "overview-form"
+OVERVIEW = PageIds("overview-form", "overview-params", "overview-content")
 BEHIND = 5
 
 dash.register_page(__name__, path="/", title=lambda: _("Programme overview"), name="Overview")
@@ -39,18 +37,10 @@ dash.register_page(__name__, path="/", title=lambda: _("Programme overview"), na
 def layout(period: str | None = None, unapproved: str | None = None, **_kwargs):
     choices = quarter_options()
     scope = scope_for(period, unapproved, choices)
-    return html.Div(
-        [
-            html.H1(_("Programme overview")),
-            as_of_form(OVERVIEW_FORM, scope, choices),
-            scope_note(scope),
-            dcc.Store(id=OVERVIEW_PARAMS, data=params(scope)),
-            dcc.Loading(html.Div(id=OVERVIEW_CONTENT), type="dot"),
-        ]
-    )
+    return analytics_page(OVERVIEW, _("Programme overview"), scope, choices, params(scope))
 
 
-@dash.callback(Output(OVERVIEW_CONTENT, "children"), Input(OVERVIEW_PARAMS, "data"))
+@dash.callback(Output(OVERVIEW.content, "children"), Input(OVERVIEW.params, "data"))
 def render(data):
     allowed("/")
     return overview(programme(from_params(data)))

@@ -13,16 +13,18 @@ from flask_babel import gettext as _
 
 from dashboards._access import page_layout
 from dashboards._analytics import (
+    PageIds,
     Programme,
     address,
     allowed,
-    as_of_form,
+    analytics_page,
     from_params,
+    not_found,
     params,
     programme,
     quarter_options,
+    requested_code,
     scope_for,
-    scope_note,
 )
 from dashboards._charts import chart_block, ranked_bars
 from dashboards._kpi_table import figure_cell
@@ -39,11 +41,8 @@ from dashboards._text import (
 from data.db import store_of
 from data.queries import kpi_specs
 from kpis.formatting import format_figure
-from kpis.status import SEVERITY
 
-KPI_PARAMS = "kpi-params"
-KPI_CONTENT = "kpi-content"
-KPI_FORM = "kpi-form"
+KPI = PageIds("kpi-form", "kpi-params", "kpi-content")
 KPI_CSV = "kpi-csv"
 KPI_EXCEL = "kpi-excel"
 KPI_DOWNLOAD = "kpi-download"
@@ -59,39 +58,32 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
     with store_of(current_app).session() as db:
         spec = next((s for s in kpi_specs(db) if s.code == code), None)
     if spec is None:
-        return html.Div(
-            [html.H1(_("No such indicator")), dcc.Link(_("Back to the overview"), href="/")]
-        )
+        return not_found(_("No such indicator"))
     choices = quarter_options()
     scope = scope_for(period, unapproved, choices)
-    return html.Div(
-        [
-            html.H1(f"{spec.code} · {localized(spec, 'name')}"),
-            html.P(
-                [
-                    dcc.Link(
-                        _("Track %(code)s", code=spec.track),
-                        href=f"/track/{spec.track}{address(scope)}",
-                    ),
-                    " · ",
-                    unit_label(spec.unit),
-                    " · ",
-                    target_text(spec.target, spec.unit, spec.comparator),
-                ],
-                className="muted",
-            ),
-            as_of_form(KPI_FORM, scope, choices),
-            scope_note(scope),
-            dcc.Store(id=KPI_PARAMS, data=params(scope, code=code)),
-            dcc.Loading(html.Div(id=KPI_CONTENT), type="dot"),
-            dcc.Download(id=KPI_DOWNLOAD),
-        ]
-    )
+    intro = [
+        html.P(
+            [
+                dcc.Link(
+                    _("Track %(code)s", code=spec.track),
+                    href=f"/track/{spec.track}{address(scope)}",
+                ),
+                " · ",
+                unit_label(spec.unit),
+                " · ",
+                target_text(spec.target, spec.unit, spec.comparator),
+            ],
+            className="muted",
+        ),
+        dcc.Download(id=KPI_DOWNLOAD),
+    ]
+    heading = f"{spec.code} · {localized(spec, 'name')}"
+    return analytics_page(KPI, heading, scope, choices, params(scope, code=code), intro)
 
 
-@dash.callback(Output(KPI_CONTENT, "children"), Input(KPI_PARAMS, "data"))
+@dash.callback(Output(KPI.content, "children"), Input(KPI.params, "data"))
 def render(data):
-    code = str((data or {}).get("code", "")).upper()
+    code = requested_code(data)
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))
     if prog.spec(code) is None:
@@ -103,11 +95,11 @@ def render(data):
     Output(KPI_DOWNLOAD, "data"),
     Input(KPI_CSV, "n_clicks"),
     Input(KPI_EXCEL, "n_clicks"),
-    State(KPI_PARAMS, "data"),
+    State(KPI.params, "data"),
     prevent_initial_call=True,
 )
 def download(_csv, _excel, data):
-    code = str((data or {}).get("code", "")).upper()
+    code = requested_code(data)
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))
     frame = comparison_frame(prog, code)
@@ -220,11 +212,10 @@ def comparison(prog: Programme, code: str) -> html.Section:
         lower_is_better=spec.lower_is_better,
         target_name=_("Target 2025"),
     )
-    worst = sorted(items, key=lambda item: SEVERITY.get(item[1].status, 9))
     summary = _(
         "%(count)d entities reported; %(off)d are off track.",
         count=len(items),
-        off=sum(1 for _e, p in worst if p.status == "off_track"),
+        off=sum(1 for _e, p in items if p.status == "off_track"),
     )
     rows = [
         [

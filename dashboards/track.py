@@ -4,21 +4,23 @@ initiatives."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output, html
 from flask import current_app
 from flask_babel import gettext as _
 
 from dashboards._access import page_layout
 from dashboards._analytics import (
+    PageIds,
     address,
     allowed,
-    as_of_form,
+    analytics_page,
     from_params,
+    not_found,
     params,
     programme,
     quarter_options,
+    requested_code,
     scope_for,
-    scope_note,
 )
 from dashboards._components import table
 from dashboards._kpi_table import kpi_table
@@ -27,9 +29,7 @@ from dashboards._text import localized, ltr
 from data import analytics as queries
 from data.db import store_of
 
-TRACK_PARAMS = "track-params"
-TRACK_CONTENT = "track-content"
-TRACK_FORM = "track-form"
+TRACK = PageIds("track-form", "track-params", "track-content")
 
 dash.register_page(
     __name__, path_template="/track/<code>", title=lambda code=None, **_k: _("Track"), name="Track"
@@ -42,25 +42,16 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
     with store_of(current_app).session() as db:
         track = next((t for t in queries.tracks(db) if t.code == code), None)
     if track is None:
-        return html.Div(
-            [html.H1(_("No such track")), dcc.Link(_("Back to the overview"), href="/")]
-        )
+        return not_found(_("No such track"))
     choices = quarter_options()
     scope = scope_for(period, unapproved, choices)
-    return html.Div(
-        [
-            html.H1(f"{track.code} · {localized(track, 'name')}"),
-            as_of_form(TRACK_FORM, scope, choices),
-            scope_note(scope),
-            dcc.Store(id=TRACK_PARAMS, data=params(scope, code=code)),
-            dcc.Loading(html.Div(id=TRACK_CONTENT), type="dot"),
-        ]
-    )
+    heading = f"{track.code} · {localized(track, 'name')}"
+    return analytics_page(TRACK, heading, scope, choices, params(scope, code=code))
 
 
-@dash.callback(Output(TRACK_CONTENT, "children"), Input(TRACK_PARAMS, "data"))
+@dash.callback(Output(TRACK.content, "children"), Input(TRACK.params, "data"))
 def render(data):
-    code = str((data or {}).get("code", "")).upper()
+    code = requested_code(data)
     allowed(f"/track/{code}")
     prog = programme(from_params(data))
     with store_of(current_app).session() as db:
