@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from plotly.subplots import make_subplots
 
-from dashboards._charts import chart_block, series_figure
+from dashboards._charts import PALETTE, base_layout, chart_block, series_figure
 from dashboards._text import kpi_status_word, localized, ltr, verdict_word
 from kpis.analysis import Picture
 from kpis.formatting import format_figure
@@ -90,10 +91,6 @@ def summary(pic: Picture) -> str:
 
 def small_multiples(pictures: list[Picture], chart_id: str, title: str):
     """Every KPI of a track in one figure (one panel each): fewer charts for the browser to draw."""
-    from plotly.subplots import make_subplots
-
-    from dashboards._charts import PALETTE, base_layout
-
     columns = 2
     rows_count = max(1, (len(pictures) + columns - 1) // columns)
     figure = make_subplots(

@@ -32,6 +32,13 @@ class Observed:
     denominator: float | None = None
     approved: bool = True
 
+    @property
+    def figure(self) -> float | None:
+        """The value, or the ratio of numerator to denominator (in percent) where only they came."""
+        if self.value is None and self.numerator is not None and self.denominator:
+            return 100 * self.numerator / self.denominator
+        return self.value
+
 
 @dataclass(frozen=True)
 class Point:
@@ -161,10 +168,7 @@ def entity_pictures(
     """Each reporting entity's own picture of the KPI."""
     per_entity: dict[str, dict[PeriodCode, Point]] = defaultdict(dict)
     for f in figures:
-        value = f.value
-        if value is None and f.numerator is not None and f.denominator:
-            value = 100 * f.numerator / f.denominator
-        per_entity[f.entity][f.period] = Point(f.period, value, None)
+        per_entity[f.entity][f.period] = Point(f.period, f.figure, None)
     return {entity: picture(spec, points, as_of) for entity, points in per_entity.items()}
 
 
@@ -177,11 +181,8 @@ def entity_progress(
         return {}
     per_entity: dict[str, dict[PeriodCode, float]] = defaultdict(dict)
     for f in figures:
-        value = f.value
-        if value is None and f.numerator is not None and f.denominator:
-            value = 100 * f.numerator / f.denominator
-        if value is not None:
-            per_entity[f.entity][f.period] = value
+        if f.figure is not None:
+            per_entity[f.entity][f.period] = f.figure
     result = {}
     for entity, values in per_entity.items():
         reported = [values[p] for p in due if p in values]

@@ -12,7 +12,6 @@ RETURNED = "returned"
 LATE = "late"
 MISSING = "missing"
 OPEN = "open"
-CELL_STATES = (APPROVED, SUBMITTED, RETURNED, LATE, MISSING, OPEN)
 
 
 def deadline(period_end: date, days: int = DEADLINE_DAYS) -> date:

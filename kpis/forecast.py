@@ -22,9 +22,6 @@ class Forecast:
     value: float | None = None
     slope: float | None = None  # change per year
 
-    def line(self, x: float, anchor: tuple[float, float]) -> float | None:
-        return None if self.slope is None else anchor[1] + self.slope * (x - anchor[0])
-
 
 def theil_sen(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
     """Slope = median of pairwise slopes; intercept = median of y − slope·x (robust to outliers)."""
