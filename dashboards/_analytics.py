@@ -4,6 +4,7 @@ pictures of every KPI, and the controls that put that state in the address."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from dash import dcc, html
@@ -58,7 +59,8 @@ class Programme:
     scope: Scope
     specs: list[KpiSpec]
     national: dict[str, Picture]
-    entity_figures: dict[str, list[Observed]]  # KPI code -> the figures of entities shown
+    entity_figures: dict[str, list[Observed]]  # KPI code -> entities' figures shown in detail
+    ranking_figures: dict[str, list[Observed]]  # KPI code -> every entity's figures, for ranks
     assigned: dict[str, set[str]]
     entity_names: dict[str, queries.NamedRow] = field(default_factory=dict)
     track_names: dict[str, queries.NamedRow] = field(default_factory=dict)
@@ -77,18 +79,22 @@ class Programme:
             self._pictures[code] = entity_pictures(spec, figures, self.scope.as_of)
         return self._pictures[code]
 
+    @cached_property
     def scores(self) -> dict[str, float | None]:
+        """Every entity's score from the figures everybody may rank on (approved ones, unless
+        the office includes those awaiting approval)."""
         per_entity: dict[str, list[float | None]] = {e: [] for e in self.entity_names}
         for spec in self.specs:
             if spec.scope != "entity":
                 continue
-            figures = self.entity_figures.get(spec.code, [])
+            figures = self.ranking_figures.get(spec.code, [])
             for entity, value in entity_progress(spec, figures, self.scope.as_of).items():
                 per_entity.setdefault(entity, []).append(value)
         return {e: entity_score(p) for e, p in per_entity.items()}
 
+    @cached_property
     def ranks(self) -> dict[str, int]:
-        return ranks(self.scores())
+        return ranks(self.scores)
 
 
 def programme(scope: Scope) -> Programme:
@@ -123,9 +129,12 @@ def build(scope, specs, assigned, shown, own, names=None, track_names=None) -> P
         )
         for s in specs
     }
-    if scope.own_entity:
-        grouped = by_kpi(f for f in own if f.period.end <= scope.as_of.end)
-    return Programme(scope, specs, national, grouped, assigned, names or {}, track_names or {})
+    detailed = (
+        by_kpi(f for f in own if f.period.end <= scope.as_of.end) if scope.own_entity else grouped
+    )
+    return Programme(
+        scope, specs, national, detailed, grouped, assigned, names or {}, track_names or {}
+    )
 
 
 def quarter_options() -> list[str]:

@@ -67,16 +67,10 @@ def render(data):
 
 
 def standing(prog: Programme, code: str) -> html.Section:
-    score = prog.scores().get(code)
-    rank = prog.ranks()
-    if current_user.role == "entity":
-        note = (
-            _("Score and rank count approved figures only.")
-            if not prog.scope.include_unapproved
-            else ""
-        )
-    else:
-        note = ""
+    score = prog.scores.get(code)
+    rank = prog.ranks
+    # An entity sees its own figures in every status, but is ranked like everybody else.
+    note = _("Score and rank count approved figures only.") if prog.scope.own_entity else ""
     text = (
         _(
             "Score %(score).1f of 100, rank %(rank)s of %(count)d entities.",

@@ -126,8 +126,8 @@ def _change_text(delta: float, spec) -> str:
 
 
 def furthest_behind(prog: Programme, query: str) -> html.Section:
-    scores = prog.scores()
-    rank = prog.ranks()
+    scores = prog.scores
+    rank = prog.ranks
     scored = sorted((s, e) for e, s in scores.items() if s is not None)[:BEHIND]
     rows = [
         [

@@ -124,3 +124,13 @@ def test_arabic_pages_speak_arabic(as_role):
         words = text_of(page("home").render(params()))
     assert "المؤشرات الرئيسية للمسار" in words
     assert "Headline indicators" not in words
+
+
+def test_entity_user_is_ranked_among_all_entities_on_approved_figures(as_role):
+    with as_role("supervisor"):
+        office = text_of(page("entity").render(params(code="MOH")))
+    with as_role("entity"):
+        own = text_of(page("entity").render(params(code="MOH")))
+    standing = re.compile(r"Score \d+\.\d of 100, rank \d+ of 28 entities\.")
+    assert standing.search(own)[0] == standing.search(office)[0]
+    assert "Score and rank count approved figures only." in own
