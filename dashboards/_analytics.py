@@ -3,6 +3,7 @@ pictures of every KPI, and the controls that put that state in the address."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -224,7 +225,7 @@ def analytics_page(
     scope: Scope,
     choices: list[str],
     state: dict,
-    intro=None,
+    intro: Sequence = (),
     unapproved: bool = True,
 ) -> html.Div:
     """The frame every analytics page shares: heading, the "as of" form, what the figures are, and
@@ -232,7 +233,7 @@ def analytics_page(
     return html.Div(
         [
             html.H1(heading),
-            intro or "",
+            *intro,
             as_of_form(ids.form, scope, choices, unapproved),
             scope_note(scope) if unapproved else "",
             dcc.Store(id=ids.params, data=state),

@@ -133,6 +133,7 @@ def small_multiples(pictures: list[Picture], chart_id: str, title: str):
             figure.update_yaxes(autorange="reversed", row=row, col=col)
     figure.update_xaxes(type="category", showticklabels=False)
     base_layout(figure)
+    figure.update_layout(margin={"t": 40})  # room for the first row's panel titles
     rows = [
         [
             f"{p.spec.code} {localized(p.spec, 'name')}",

@@ -41,13 +41,15 @@ dash.register_page(
 def layout(period: str | None = None, **_kwargs):
     choices = quarter_options()
     scope = scope_for(period, None, choices)
-    intro = html.P(
-        _(
-            "Deadline: 30 days after the end of each quarter. A figure counts as on time "
-            "when its first file arrived by then."
-        ),
-        className="muted",
-    )
+    intro = [
+        html.P(
+            _(
+                "Deadline: 30 days after the end of each quarter. A figure counts as on time "
+                "when its first file arrived by then."
+            ),
+            className="muted",
+        )
+    ]
     heading = _("Completeness and timeliness")
     return analytics_page(
         COMPLETENESS, heading, scope, choices, params(scope), intro, unapproved=False
