@@ -8,6 +8,7 @@ import io
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -98,7 +99,10 @@ def render(data):
     State(KPI.params, "data"),
     prevent_initial_call=True,
 )
-def download(_csv, _excel, data):
+def download(csv_clicks, excel_clicks, data):
+    if not (csv_clicks or excel_clicks):
+        # Dash calls this when the content callback draws the buttons; nobody has clicked yet.
+        raise PreventUpdate
     code = requested_code(data)
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))

@@ -2,6 +2,8 @@
 heading and direction, and axe-core finds nothing. (Time to settle is measured by hand and in
 `make bench`, not asserted here.)"""
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import axe_violations
@@ -35,6 +37,8 @@ def test_every_page_settles_and_is_accessible(sign_in, live_server, role, lang):
 
 def test_state_is_in_the_address_and_drills_down(sign_in, live_server):
     page = sign_in("supervisor", "en")
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
     page.goto(f"{live_server}/?period=2025-Q2")
     page.click("#overview-content a[href^='/track/T1?period=2025-Q2']")
     page.wait_for_selector("#track-content section")
@@ -45,3 +49,9 @@ def test_state_is_in_the_address_and_drills_down(sign_in, live_server):
     reported = int(page.inner_text("#kpi-ranked-summary").split()[0])
     assert reported >= 20
     assert page.locator("#kpi-content details[open] tbody tr").count() == reported
+    assert downloads == []  # opening the page downloads nothing
+    with page.expect_download() as saved:
+        page.click("#kpi-csv")
+    header = Path(saved.value.path()).read_text(encoding="utf-8").splitlines()[0]
+    assert header == "entity,name,kpi,period,value,expected,target,status"
+    assert saved.value.suggested_filename == "T1.5-2025-Q2.csv"
