@@ -35,7 +35,8 @@ def base_layout(figure: go.Figure, *, lower_is_better: bool = False, horizontal:
     rtl = language() == "ar"
     figure.update_layout(
         font={"family": FONT, "size": 13, "color": "#1b1f24"},
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        # Plotly's automargin does not make room for labels on the right, so Arabic gets it here.
+        margin={"l": 10, "r": 50 if rtl else 10, "t": 30, "b": 10},
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
         legend={
@@ -46,7 +47,12 @@ def base_layout(figure: go.Figure, *, lower_is_better: bool = False, horizontal:
         },
         hoverlabel={"font": {"family": FONT}},
     )
-    value_axis = {"gridcolor": "#e3e6ea", "zeroline": False, "side": "right" if rtl else "left"}
+    value_axis = {
+        "gridcolor": "#e3e6ea",
+        "zeroline": False,
+        "side": "right" if rtl else "left",
+        "automargin": True,
+    }
     if horizontal:
         figure.update_xaxes(gridcolor="#e3e6ea", autorange="reversed" if rtl else True)
         figure.update_yaxes(side="right" if rtl else "left", automargin=True)
@@ -158,4 +164,7 @@ def ranked_bars(labels, values, statuses, texts, target, *, lower_is_better, tar
             annotation_position="top",
         )
     figure.update_yaxes(autorange="reversed", type="category")
-    return base_layout(figure, lower_is_better=lower_is_better, horizontal=True)
+    base_layout(figure, lower_is_better=lower_is_better, horizontal=True)
+    if language() == "ar":  # room for the entity names beside the bars (see base_layout)
+        figure.update_layout(margin={"r": min(360, 7 * max(map(len, labels), default=0) + 20)})
+    return figure

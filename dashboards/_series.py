@@ -129,10 +129,11 @@ def small_multiples(pictures: list[Picture], chart_id: str, title: str):
                 row=row,
                 col=col,
             )
-        if pic.spec.lower_is_better:
-            figure.update_yaxes(autorange="reversed", row=row, col=col)
     figure.update_xaxes(type="category", showticklabels=False)
     base_layout(figure)
+    for n, pic in enumerate(pictures):  # after base_layout, which sets every value axis
+        if pic.spec.lower_is_better:
+            figure.update_yaxes(autorange="reversed", row=n // columns + 1, col=n % columns + 1)
     figure.update_layout(margin={"t": 40})  # room for the first row's panel titles
     rows = [
         [

@@ -94,4 +94,4 @@ def test_page_callback_serves_an_allowed_page(login):
     client.get("/")
     response = dash_post(client, routing("/"))
     assert response.status_code == 200
-    assert "_pages_content" in response.text and "T1.5" in response.text
+    assert "_pages_content" in response.text and "overview-content" in response.text

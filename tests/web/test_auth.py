@@ -70,7 +70,7 @@ def test_signed_in_callback_returns_the_page(login):
     client.get("/")
     response = dash_post(client, routing("/"))
     assert response.status_code == 200
-    assert "T1.5" in response.text and "Target not set" in response.text
+    assert "Programme overview" in response.text and "As of quarter" in response.text
 
 
 def test_callback_without_csrf_token_is_refused(login):
