@@ -132,7 +132,7 @@ def _matrix(entities, shown, matrix) -> html.Section:
         [
             html.Strong(_("All entities")),
             *[
-                _("%(share)s received", share=percent(t.completeness)) if t.expected else "—"
+                _("%(share)s received", share=ltr(percent(t.completeness))) if t.expected else "—"
                 for t in totals
             ],
             percent(overall.completeness),

@@ -128,7 +128,7 @@ def scorecard(prog: Programme, code: str) -> html.Section:
 def submissions(history) -> html.Section:
     rows = [
         [
-            ltr(s.period),
+            html.Span(ltr(s.period), className="nowrap"),
             s.revision,
             status_label(s.status) + ("" if s.is_current else " · " + _("superseded")),
             s.file_name,
