@@ -42,6 +42,7 @@ def test_language_switch_turns_the_page_right_to_left_and_back(sign_in):
     page.click("a.lang-switch")
     page.wait_for_selector("html[dir=rtl]")
     page.wait_for_selector("text=نظرة عامة على البرنامج")
+    page.wait_for_selector("#overview-content section")  # the figures arrive by callback
     assert "لم يُحدَّد المستهدف" in page.inner_text("#overview-content")
     page.reload()
     page.wait_for_selector("#overview-content section")
