@@ -4,6 +4,7 @@ KPIs are due from an entity in a quarter."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 TEMPLATE_VERSION = "1"
 DATA_SHEET = "Data"
@@ -46,8 +47,12 @@ def match_header(cell: object) -> str | None:
 
     The longest matching label wins, so `KPI code` is not read as `KPI`.
     """
-    if not isinstance(cell, str):
-        return None
+    return _match_text(cell) if isinstance(cell, str) else None
+
+
+@lru_cache(maxsize=512)
+def _match_text(cell: str) -> str | None:
+    """Every template repeats the same headers, so each is matched once."""
     text = " ".join(cell.split()).casefold()
     best, length = None, 0
     for key, labels in {**COLUMNS, **REFERENCE_COLUMNS}.items():

@@ -8,18 +8,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from data.audit import record
 from data.models import Entity, EntityKpi, Observation, Period, Submission, Upload, User
 from data.queries import kpi_specs
 from etl.contract import DueKpi
-from etl.load import StoredFile, load_submission
+from etl.load import StoredFile, code_ids, file_fields, submit_rows
 from etl.messages import Problem, report_of
 from etl.read import UnreadableWorkbook, read_workbook
 from etl.safety import check_file
-from etl.storage import keep_original
+from etl.storage import Keeping
 from etl.validate import Expectation, Validation, validate
 from kpis.path import expected_value
 from kpis.periods import PeriodCode, parse_period, reporting_period
@@ -64,55 +64,56 @@ def ingest(
     stored: StoredFile | None = None,
 ) -> Outcome:
     """`stored`: the file as already kept (submitting a checked upload); else it is kept now."""
-    stored = stored or keep_original(upload_dir, data, name)
+    keeping = None if stored else Keeping(upload_dir, data, name)
+    stored = stored or keeping.stored
     outcome = _assess(session, data, name, user, stored, entity_code, period, today or date.today())
-    entity = (
-        session.scalar(select(Entity).where(Entity.code == outcome.entity))
-        if outcome.entity
-        else None
+    if keeping:
+        keeping.wait()  # on disk before any row refers to it
+    entity, period_row = (
+        _ref(session, Entity, outcome.entity),
+        _ref(session, Period, outcome.period),
     )
-    period_row = (
-        session.scalar(select(Period).where(Period.code == outcome.period))
-        if outcome.period
-        else None
-    )
+    report = outcome.report()
     if outcome.outcome == "valid":
         outcome.outcome = "submitted" if submit else "checked"
         if submit:
-            submission = load_submission(
+            outcome.submission_id = submit_rows(
                 session,
                 entity,
                 period_row,
                 outcome.valid_rows,
                 uploader=user,
                 stored=stored,
-                report=outcome.report(),
+                report=report,
             )
-            outcome.submission_id = submission.id
     elif outcome.outcome == "refused" and entity and period_row:
-        outcome.submission_id = _rejected(session, entity, period_row, user, stored, outcome).id
-    upload = Upload(
-        file_name=stored.name,
-        file_sha256=stored.sha256,
-        file_size=stored.size,
-        stored_name=stored.stored_name,
-        uploaded_by_id=user.id,
-        entity_id=entity.id if entity else None,
-        period_id=period_row.id if period_row else None,
-        outcome=outcome.outcome,
-        report=outcome.report(),
-        submission_id=outcome.submission_id,
+        outcome.submission_id = _rejected(session, entity, period_row, user, stored, outcome)
+    outcome.upload_id = (
+        session.connection()
+        .execute(
+            _INSERT_UPLOAD,
+            {
+                "file_name": stored.name,
+                "file_sha256": stored.sha256,
+                "file_size": stored.size,
+                "stored_name": stored.stored_name,
+                "uploaded_by_id": user.id,
+                "entity_id": entity.id if entity else None,
+                "period_id": period_row.id if period_row else None,
+                "outcome": outcome.outcome,
+                "report": report,
+                "submission_id": outcome.submission_id,
+            },
+        )
+        .scalar_one()
     )
-    session.add(upload)
-    session.flush()
-    outcome.upload_id = upload.id
     record(
         session,
         f"upload.{outcome.outcome}",
         "upload",
-        upload.id,
+        outcome.upload_id,
         user=user,
-        entity_id=upload.entity_id,
+        entity_id=entity.id if entity else None,
         after={
             "file": stored.name,
             "sha256": stored.sha256,
@@ -122,6 +123,53 @@ def ingest(
         },
     )
     return outcome
+
+
+@dataclass(frozen=True)
+class _Ref:
+    id: int
+    code: str
+
+
+_PERIOD = select(Period.id, Period.code, Period.locked).where(Period.code == bindparam("code"))
+_RECEIVED = (
+    select(Submission.id)
+    .where(
+        Submission.entity_id == bindparam("entity_id"),
+        Submission.period_id == bindparam("period_id"),
+        Submission.file_sha256 == bindparam("sha256"),
+        Submission.status != "rejected",
+    )
+    .limit(1)
+)
+_FIRST_RECEIVED = select(func.min(Submission.uploaded_at)).where(
+    Submission.file_sha256 == bindparam("sha256")
+)
+_HISTORY = (
+    select(Observation.kpi_id, Period.code, Observation.value)
+    .join(Submission, Observation.submission_id == Submission.id)
+    .join(Period, Period.id == Observation.period_id)
+    .where(
+        Observation.entity_id == bindparam("entity_id"),
+        Submission.status == "approved",
+        Period.end_date < bindparam("before"),
+        Observation.value.is_not(None),
+    )
+    .order_by(Period.end_date, Submission.reviewed_at)
+)
+_INSERT_UPLOAD = insert(Upload).returning(Upload.id)
+_INSERT_SUBMISSION = insert(Submission).returning(Submission.id)
+
+
+def _run(session: Session, statement, **params):
+    """A prepared statement on the session's connection, without the ORM's per-query work."""
+    return session.connection().execute(statement, params)
+
+
+def _ref(session: Session, model, code: str | None) -> _Ref | None:
+    """An entity or a period by code, from the session's code -> id map."""
+    known = code_ids(session, model).get(code or "")
+    return _Ref(known, code) if known is not None else None
 
 
 def _assess(session, data, name, user, stored, entity_code, period, today) -> Outcome:
@@ -170,7 +218,7 @@ def _own_entity(user: User, entity_code: str | None) -> str | None:
 
 
 def _known_period(session: Session, code: str) -> bool:
-    return bool(code) and session.scalar(select(Period.id).where(Period.code == code)) is not None
+    return bool(code) and code in code_ids(session, Period)
 
 
 def _who_and_when(
@@ -182,13 +230,13 @@ def _who_and_when(
         return Problem("other_entity", {"found": entity_code, "expected": user_entity(user)})
     if user.role not in ("entity", "supervisor", "admin"):
         return Problem("not_allowed")
-    if session.scalar(select(Entity.id).where(Entity.code == entity_code)) is None:
+    if entity_code not in code_ids(session, Entity):
         return Problem("no_entity")
     try:
         code = parse_period(period)
     except ValueError:
         return Problem("unknown_period", {"cell": "About!B3", "found": period or "—"})
-    row = session.scalar(select(Period).where(Period.code == code.code))
+    row = _run(session, _PERIOD, code=code.code).first()  # read afresh: the lock may change
     if row is None or code.quarter is None:
         return Problem("unknown_period", {"cell": "About!B3", "found": period})
     if row.locked:
@@ -199,59 +247,39 @@ def _who_and_when(
 
 
 def _already_received(session, entity_code: str, period: str, sha256: str) -> bool:
-    return (
-        session.scalar(
-            select(Submission.id)
-            .join(Entity)
-            .join(Period)
-            .where(
-                Entity.code == entity_code,
-                Period.code == period,
-                Submission.file_sha256 == sha256,
-                Submission.status != "rejected",
-            )
-        )
-        is not None
-    )
+    entity_id = code_ids(session, Entity)[entity_code]
+    period_id = code_ids(session, Period)[period]
+    found = _run(session, _RECEIVED, entity_id=entity_id, period_id=period_id, sha256=sha256)
+    return found.first() is not None
 
 
 def _received_on(session, sha256: str) -> str:
-    first = session.scalar(
-        select(Submission.uploaded_at)
-        .where(Submission.file_sha256 == sha256)
-        .order_by(Submission.uploaded_at)
-    )
+    first = _run(session, _FIRST_RECEIVED, sha256=sha256).scalar()
     return first.strftime("%Y-%m-%d") if first else ""
 
 
-def _rejected(session, entity, period, user, stored: StoredFile, outcome: Outcome) -> Submission:
-    submission = Submission(
+def _rejected(session, entity, period, user, stored: StoredFile, outcome: Outcome) -> int:
+    return _run(
+        session,
+        _INSERT_SUBMISSION,
         entity_id=entity.id,
         period_id=period.id,
         status="rejected",
         is_current=False,
         uploaded_by_id=user.id,
-        file_name=stored.name,
-        file_sha256=stored.sha256,
-        file_size=stored.size,
-        stored_name=stored.stored_name,
         report=outcome.report(),
-    )
-    session.add(submission)
-    session.flush()
-    return submission
+        **file_fields(stored),
+    ).scalar_one()
 
 
 def due_kpis(session: Session, entity_code: str, quarter: PeriodCode) -> dict[str, DueKpi]:
     """The KPIs due from an entity in a quarter's template, with last official values and path."""
-    entity = session.scalar(select(Entity).where(Entity.code == entity_code))
-    assigned = set(
-        session.scalars(select(EntityKpi.kpi_id).where(EntityKpi.entity_id == entity.id))
-    )
-    history = _official_history(session, entity.id, quarter)
+    entity_id = code_ids(session, Entity)[entity_code]
+    assigned = _assignments(session).get(entity_id, frozenset())
+    history = _official_history(session, entity_id, quarter)
     due = {}
     for spec in _specs(session):
-        if spec.id not in assigned and spec.owner != entity.code:
+        if spec.id not in assigned and spec.owner != entity_code:
             continue
         period = reporting_period(spec.frequency, quarter, spec.baseline_year or 2020)
         if period is None:
@@ -274,6 +302,16 @@ def due_kpis(session: Session, entity_code: str, quarter: PeriodCode) -> dict[st
     return due
 
 
+def _assignments(session: Session) -> dict[int, frozenset[int]]:
+    """Entity id -> ids of the KPIs assigned to it, read once per session like the catalogue."""
+    if "assignments" not in session.info:
+        pairs: dict[int, set[int]] = {}
+        for entity_id, kpi_id in session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id)):
+            pairs.setdefault(entity_id, set()).add(kpi_id)
+        session.info["assignments"] = {e: frozenset(k) for e, k in pairs.items()}
+    return session.info["assignments"]
+
+
 def _specs(session: Session) -> list[KpiSpec]:
     """The catalogue, read once per session: a batch of files shares it."""
     if "kpi_specs" not in session.info:
@@ -294,18 +332,7 @@ def _expected(spec: KpiSpec, period: PeriodCode) -> float | None:
 
 def _official_history(session, entity_id: int, before: PeriodCode) -> dict[int, list[float]]:
     """Per KPI, approved values of earlier periods, oldest first (latest approval per period)."""
-    rows = session.execute(
-        select(Observation.kpi_id, Period.code, Observation.value)
-        .join(Submission, Observation.submission_id == Submission.id)
-        .join(Period, Period.id == Observation.period_id)
-        .where(
-            Observation.entity_id == entity_id,
-            Submission.status == "approved",
-            Period.end_date < before.start,
-            Observation.value.is_not(None),
-        )
-        .order_by(Period.end_date, Submission.reviewed_at)
-    ).all()
+    rows = _run(session, _HISTORY, entity_id=entity_id, before=before.start)
     latest: dict[int, dict[str, float]] = {}
     for kpi_id, code, value in rows:
         latest.setdefault(kpi_id, {})[code] = value

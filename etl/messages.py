@@ -4,7 +4,7 @@ language when shown (`render`), so the stored report serves both languages."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -125,7 +125,7 @@ class Problem:
         return gettext(MESSAGES[self.code]) % self.params
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"code": self.code, "params": dict(self.params)}
 
 
 def render_all(items: list[dict[str, Any]], gettext: Callable[[str], str] = str) -> list[str]:
