@@ -29,6 +29,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/pages.py
+	$(PY) benchmarks/browser.py
 
 messages: $(STAMP)  ## extract interface strings and merge them into the Arabic catalogue
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/tracker-messages.pot web dashboards etl

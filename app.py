@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         use_pages=True,
         pages_folder=str(ROOT / "dashboards"),
         assets_folder=str(ROOT / "assets"),
+        assets_path_ignore=["^vendor$"],  # loaded on demand (see assets/plotly-basic.js)
         title="GDT Programme Tracker",
         suppress_callback_exceptions=True,
         update_title=None,

@@ -70,7 +70,8 @@ def figures(
     kpi_codes = dict(session.execute(select(Kpi.id, Kpi.code)).all())
     periods = {i: parse_period(c) for i, c in session.execute(select(Period.id, Period.code))}
     latest: dict[tuple[int, int, int], Observed] = {}
-    for e, k, p, value, num, den, approved in session.execute(query):
+    # thousands of rows: read on the connection, without the ORM's per-row bookkeeping
+    for e, k, p, value, num, den, approved in session.connection().execute(query):
         if e in entity_codes:
             latest[(e, k, p)] = Observed(
                 entity_codes[e], kpi_codes[k], periods[p], value, num, den, bool(approved)

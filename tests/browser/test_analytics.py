@@ -22,7 +22,7 @@ PAGES = {
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_every_page_settles_and_is_accessible(sign_in, live_server, role, lang):
     page = sign_in(role, lang)
-    # A reader's browser keeps plotly.js (3.5 MB) after the first chart; warm this fresh one.
+    # A reader's browser keeps plotly.js after the first chart; warm this fresh one.
     page.goto(f"{live_server}/kpi/T1.5")
     page.wait_for_selector(PAGES["/kpi/T1.5"])
     for path, ready in PAGES.items():
@@ -33,6 +33,19 @@ def test_every_page_settles_and_is_accessible(sign_in, live_server, role, lang):
         assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
         assert page.locator("h1").count() == 1
         assert axe_violations(page) == [], path
+
+
+def test_charts_draw_with_plotly_basic_bundle(sign_in, live_server):
+    """The full plotly.js is four times the size and takes a second longer to start."""
+    page = sign_in("committee", "ar")
+    page.goto(f"{live_server}/track/T1")
+    page.wait_for_selector(PAGES["/track/T1"])
+    loaded = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+    )
+    assert "/assets/vendor/plotly-basic.min.js" in loaded
+    assert not [path for path in loaded if path.endswith("/plotly.min.js")]
+    assert page.locator("#track-chart .scatterlayer .trace").count() >= 12  # 6 KPIs x 2 lines
 
 
 def test_state_is_in_the_address_and_drills_down(sign_in, live_server):
