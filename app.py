@@ -12,7 +12,7 @@ from flask import Flask
 from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
-from web import auth, files, i18n
+from web import auth, files, i18n, uploads
 from web.config import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parent
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
     i18n.init_app(server, settings.instance_path / "translations")
     auth.init_app(server)
     server.register_blueprint(files.blueprint)
+    server.register_blueprint(uploads.blueprint)
 
     from dashboards._shell import shell
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date
 from pathlib import Path
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -18,8 +16,9 @@ from dashboards._text import ltr, pick, status_label, when
 from data.db import store_of
 from data.models import Entity, Period, Upload
 from data.queries import entity_choices, quarter_choices, submission_history
-from etl.ingest import ingest
+from etl.ingest import Outcome, ingest
 from etl.load import StoredFile
+from etl.messages import Problem
 from etl.storage import read_original
 from etl.template import template_bytes
 
@@ -31,12 +30,14 @@ SUB_DOWNLOAD = "submissions-download"
 SUB_UPLOAD = "submissions-upload"
 SUB_REPORT = "submissions-report"
 SUB_CHECKED = "submissions-checked"
+SUB_SENT = "submissions-sent"
+SUB_PROGRESS = "submissions-progress"
+SUB_PROGRESS_BOX = "submissions-progress-box"
 SUB_SUBMIT = "submissions-submit"
 SUB_RESULT = "submissions-result"
 SUB_HISTORY = "submissions-history"
 SUB_CONTEXT = "submissions-context"
 UPLOADERS = ("entity", "supervisor", "admin")
-MAX_UPLOAD = 10 * 1024 * 1024
 
 dash.register_page(
     __name__, path="/submissions", title=lambda: _("Submissions"), name="Submissions"
@@ -92,13 +93,24 @@ def layout(entity: str | None = None, period: str | None = None, **_kwargs):
                             ),
                             id=SUB_UPLOAD,
                             accept=".xlsx,.xlsm,.xls",
-                            max_size=MAX_UPLOAD,
                             className="dropzone",
                             className_active="dropzone active",
                         ),
                         className="upload-label",
                     ),
-                    dcc.Loading(html.Div(id=SUB_REPORT, **{"aria-live": "polite"}), type="dot"),
+                    html.Div(
+                        [
+                            html.Label(
+                                _("Sending the file, then checking it"), htmlFor=SUB_PROGRESS
+                            ),
+                            html.Progress(id=SUB_PROGRESS, max=100, value=0),
+                        ],
+                        id=SUB_PROGRESS_BOX,
+                        className="upload-progress",
+                        hidden=True,
+                    ),
+                    html.Div(id=SUB_REPORT, **{"aria-live": "polite"}),
+                    dcc.Store(id=SUB_SENT),
                     dcc.Store(id=SUB_CHECKED),
                 ],
                 className="card",
@@ -187,30 +199,66 @@ def download_template(_clicks, context):
     return dcc.send_bytes(data, f"template-{code}-{context['period']}.xlsx")
 
 
-def _decode(contents: str) -> bytes | None:
-    try:
-        return base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (IndexError, binascii.Error, ValueError):
-        return None
+dash.clientside_callback(  # assets/upload.js: posts the file and shows the bytes going up
+    ClientsideFunction("tracker", "upload"),
+    Output(SUB_SENT, "data"),
+    Input(SUB_UPLOAD, "contents"),
+    State(SUB_UPLOAD, "filename"),
+    State(SUB_CONTEXT, "data"),
+    prevent_initial_call=True,
+)
 
 
 @dash.callback(
     Output(SUB_REPORT, "children"),
     Output(SUB_CHECKED, "data"),
     Output(SUB_SUBMIT, "disabled"),
-    Input(SUB_UPLOAD, "contents"),
-    State(SUB_UPLOAD, "filename"),
+    Output(SUB_PROGRESS_BOX, "hidden"),
+    Output(SUB_UPLOAD, "contents"),  # cleared, so that the same file can be sent again
+    Input(SUB_SENT, "data"),
     State(SUB_CONTEXT, "data"),
     prevent_initial_call=True,
 )
 @roles_required(*UPLOADERS)
-def check_upload(contents, filename, context):
+def show_check(sent, context):
     code = scoped_entity(context["entity"])
-    data = _decode(contents or "")
-    if data is None:
-        return notice(_("The file could not be read. Upload it again."), "error"), None, True
-    outcome = _ingest(data, filename or "upload.xlsx", code, context["period"], submit=False)
-    return report(outcome, filename), outcome.upload_id, outcome.outcome != "checked"
+    sent = sent or {}
+    outcome = _checked(sent.get("upload_id"), code) if sent.get("status") == 200 else None
+    if outcome is None:
+        return notice(_not_sent(sent.get("status")), "error"), None, True, True, None
+    return (
+        report(outcome, sent.get("file")),
+        outcome.upload_id,
+        outcome.outcome != "checked",
+        True,
+        None,
+    )
+
+
+def _not_sent(status: int | None) -> str:
+    if status == 413:
+        return _("The file is too large to send. A filled template is well under 10 MB.")
+    if status == 403:
+        return _("You may not upload files for this entity.")
+    return _("The file could not be sent. Check the connection and upload it again.")
+
+
+def _checked(upload_id: int | None, code: str) -> Outcome | None:
+    """A checked upload's stored report, shown only to its uploader and for the entity in view."""
+    with store_of(current_app).session() as db:
+        upload = db.get(Upload, upload_id) if upload_id else None
+        if upload is None or upload.uploaded_by_id != db_user(db).id:
+            return None
+        if upload.entity_id is not None and db.get(Entity, upload.entity_id).code != code:
+            return None
+        stored = upload.report or {}
+        return Outcome(
+            upload.outcome,
+            [Problem(**p) for p in stored.get("errors", [])],
+            [Problem(**p) for p in stored.get("warnings", [])],
+            stored.get("rows", 0),
+            upload_id=upload.id,
+        )
 
 
 def _ingest(data: bytes, name: str, code: str, period: str, submit: bool, stored=None):

@@ -34,7 +34,7 @@ from web.i18n import requested_language
 CSRF_COOKIE = "_csrf_token"  # read by Dash's renderer and sent back as X-CSRFToken
 OPEN_PATHS = ("/login", "/_favicon.ico")
 OPEN_PREFIXES = ("/assets/",)
-OWN_ROUTES = ("auth", "files")
+OWN_ROUTES = ("auth", "files", "uploads")
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -43,6 +43,9 @@ def upload(page, data: bytes, name: str = "moh-q2.xlsx") -> str:
         files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}],
     )
     page.wait_for_selector(f"#submissions-report [role=status]:has-text('{name}')")
+    # the bytes went up through the page's script, whose progress bar reached the end
+    assert page.get_attribute("#submissions-progress", "value") == "100"
+    assert page.is_hidden("#submissions-progress")  # and made way for the report
     return page.inner_text("#submissions-report")
 
 

@@ -35,15 +35,29 @@ def template_request(entity: str) -> dict:
     )
 
 
-def upload_request(entity: str, data: bytes) -> dict:
-    contents = "data:application/octet-stream;base64," + base64.b64encode(data).decode()
+def upload(client, entity: str, data: bytes, *, csrf: bool = True):
+    """What the page's script sends: the file, the entity and the quarter, with the CSRF token."""
+    token = client.get_cookie("_csrf_token")
+    return client.post(
+        "/submissions/check",
+        data={"entity": entity, "period": "2025-Q3", "file": (io.BytesIO(data), "x.xlsx")},
+        headers={"X-CSRFToken": token.value} if csrf and token else {},
+        content_type="multipart/form-data",
+    )
+
+
+def report_request(upload_id: int, entity: str) -> dict:
     return callback(
-        "submissions-report.children...submissions-checked.data...submissions-submit.disabled",
-        [{"id": "submissions-upload", "property": "contents", "value": contents}],
+        "submissions-report.children...submissions-checked.data...submissions-submit.disabled"
+        "...submissions-progress-box.hidden...submissions-upload.contents",
         [
-            {"id": "submissions-upload", "property": "filename", "value": "x.xlsx"},
-            {**CONTEXT, "value": {"entity": entity, "period": "2025-Q3"}},
+            {
+                "id": "submissions-sent",
+                "property": "data",
+                "value": {"status": 200, "upload_id": upload_id, "file": "x.xlsx"},
+            }
         ],
+        [{**CONTEXT, "value": {"entity": entity, "period": "2025-Q3"}}],
     )
 
 
@@ -66,12 +80,19 @@ def test_entity_downloads_its_own_template_only(login):
 def test_committee_cannot_call_the_upload_callbacks(login):
     client = signed_in(login, "committee")
     assert dash_post(client, template_request("MOH")).status_code == 403
-    assert dash_post(client, upload_request("MOH", b"x")).status_code == 403
+    assert upload(client, "MOH", b"x").status_code == 403
+
+
+def test_upload_without_csrf_token_is_refused(app, login):
+    client = signed_in(login, "entity")
+    assert upload(client, "MOH", b"PK\x03\x04 not really", csrf=False).status_code == 400
+    with app.server.extensions["store"].session() as db:
+        assert db.scalar(select(Upload)) is None
 
 
 def test_entity_cannot_upload_for_another_entity(app, login):
     client = signed_in(login, "entity")
-    response = dash_post(client, upload_request("MOF", b"PK\x03\x04 not really"))
+    response = upload(client, "MOF", b"PK\x03\x04 not really")
     assert response.status_code == 403
     with app.server.extensions["store"].session() as db:
         assert db.scalar(select(Upload)) is None
@@ -107,9 +128,11 @@ def test_original_file_download(app, login, role, status):
         ]["content"]
     )
     filled = fill(data, {"T1.5": {"Value": 40}})
-    assert dash_post(owner, upload_request("MOH", filled)).status_code == 200
+    sent = upload(owner, "MOH", filled)
+    assert sent.status_code == 200
     with app.server.extensions["store"].session() as db:
         upload_id = db.scalar(select(Upload.id))
+        assert sent.get_json() == {"upload_id": upload_id}
         assert db.scalar(select(Submission)) is None  # checked only: nothing loaded yet
     owner.post("/logout", data={"csrf_token": owner.get_cookie("_csrf_token").value})
     client = login(role)
@@ -117,3 +140,16 @@ def test_original_file_download(app, login, role, status):
     assert response.status_code == status
     if status == 200:
         assert response.data == filled
+
+
+def test_only_the_uploader_reads_the_check_report(login):
+    owner = signed_in(login, "entity")
+    upload_id = upload(owner, "MOH", b"not a workbook").get_json()["upload_id"]
+    own = dash_post(owner, report_request(upload_id, "MOH")).get_json()["response"]
+    assert "x.xlsx" in str(own["submissions-report"]["children"])
+    assert "not an Excel workbook" in str(own["submissions-report"]["children"])
+    owner.post("/logout", data={"csrf_token": owner.get_cookie("_csrf_token").value})
+    office = signed_in(login, "supervisor")
+    other = dash_post(office, report_request(upload_id, "MOH")).get_json()["response"]
+    assert "x.xlsx" not in str(other["submissions-report"]["children"])
+    assert other["submissions-checked"]["data"] is None

@@ -1,0 +1,51 @@
+"""Checking an uploaded workbook: the browser posts the file here so that it can show the bytes
+going up, then the submissions page reads the stored report. Access is checked here, as for a
+callback: an uploader's role, and an entity team only for its own entity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_login import current_user
+
+from data.db import store_of
+from data.models import User
+from etl.ingest import ingest
+from web.access import OFFICE
+
+blueprint = Blueprint("uploads", __name__)
+UPLOADERS = OFFICE | {"entity"}
+
+
+@blueprint.route("/submissions/check", methods=["POST"])
+def check():
+    """Keep and check one file (a dry run); answer with the upload's id."""
+    if current_user.role not in UPLOADERS:
+        abort(403)
+    entity = acting_entity(request.form.get("entity"))
+    upload = request.files.get("file")
+    if upload is None:
+        abort(400)
+    with store_of(current_app).transaction() as db:
+        outcome = ingest(
+            db,
+            upload.read(),
+            upload.filename or "upload.xlsx",
+            db.get(User, current_user.id),
+            Path(current_app.config["UPLOAD_DIR"]),
+            entity_code=entity,
+            period=request.form.get("period") or None,
+        )
+    return jsonify(upload_id=outcome.upload_id)
+
+
+def acting_entity(requested: str | None) -> str:
+    """Whose upload this is: an entity team's own (another is refused); the office names it."""
+    if current_user.role == "entity":
+        if requested and requested.upper() != current_user.entity_code:
+            abort(403)
+        return current_user.entity_code
+    if not requested:
+        abort(400)
+    return requested.upper()
