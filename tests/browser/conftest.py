@@ -73,7 +73,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    tab.set_default_timeout(15_000)
+    tab.set_default_timeout(30_000)  # generous: a loaded 2-core machine is slow, not wrong
     yield tab
     context.close()
 
