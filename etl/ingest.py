@@ -15,7 +15,7 @@ from data.audit import record
 from data.models import Entity, EntityKpi, Observation, Period, Submission, Upload, User
 from data.queries import kpi_specs
 from etl.contract import DueKpi
-from etl.load import StoredFile, code_ids, file_fields, submit_rows
+from etl.load import StoredFile, code_ids, file_fields, record_rejected, submit_rows
 from etl.messages import Problem, report_of
 from etl.read import UnreadableWorkbook, read_workbook
 from etl.safety import check_file
@@ -87,26 +87,18 @@ def ingest(
                 report=report,
             )
     elif outcome.outcome == "refused" and entity and period_row:
-        outcome.submission_id = _rejected(session, entity, period_row, user, stored, outcome)
-    outcome.upload_id = (
-        session.connection()
-        .execute(
-            _INSERT_UPLOAD,
-            {
-                "file_name": stored.name,
-                "file_sha256": stored.sha256,
-                "file_size": stored.size,
-                "stored_name": stored.stored_name,
-                "uploaded_by_id": user.id,
-                "entity_id": entity.id if entity else None,
-                "period_id": period_row.id if period_row else None,
-                "outcome": outcome.outcome,
-                "report": report,
-                "submission_id": outcome.submission_id,
-            },
-        )
-        .scalar_one()
-    )
+        outcome.submission_id = record_rejected(session, entity, period_row, user, stored, report)
+    outcome.upload_id = _run(
+        session,
+        _INSERT_UPLOAD,
+        uploaded_by_id=user.id,
+        entity_id=entity.id if entity else None,
+        period_id=period_row.id if period_row else None,
+        outcome=outcome.outcome,
+        report=report,
+        submission_id=outcome.submission_id,
+        **file_fields(stored),
+    ).scalar_one()
     record(
         session,
         f"upload.{outcome.outcome}",
@@ -158,7 +150,6 @@ _HISTORY = (
     .order_by(Period.end_date, Submission.reviewed_at)
 )
 _INSERT_UPLOAD = insert(Upload).returning(Upload.id)
-_INSERT_SUBMISSION = insert(Submission).returning(Submission.id)
 
 
 def _run(session: Session, statement, **params):
@@ -256,20 +247,6 @@ def _already_received(session, entity_code: str, period: str, sha256: str) -> bo
 def _received_on(session, sha256: str) -> str:
     first = _run(session, _FIRST_RECEIVED, sha256=sha256).scalar()
     return first.strftime("%Y-%m-%d") if first else ""
-
-
-def _rejected(session, entity, period, user, stored: StoredFile, outcome: Outcome) -> int:
-    return _run(
-        session,
-        _INSERT_SUBMISSION,
-        entity_id=entity.id,
-        period_id=period.id,
-        status="rejected",
-        is_current=False,
-        uploaded_by_id=user.id,
-        report=outcome.report(),
-        **file_fields(stored),
-    ).scalar_one()
 
 
 def due_kpis(session: Session, entity_code: str, quarter: PeriodCode) -> dict[str, DueKpi]:

@@ -119,6 +119,33 @@ def submit_rows(
     return submission_id
 
 
+def record_rejected(
+    session: Session,
+    entity: Coded,
+    period: Coded,
+    uploader: User,
+    stored: StoredFile,
+    report: dict[str, Any],
+) -> int:
+    """A refused file's submission, kept with its report in the history; never current."""
+    return (
+        session.connection()
+        .execute(
+            _INSERT_SUBMISSION,
+            {
+                "entity_id": entity.id,
+                "period_id": period.id,
+                "status": "rejected",
+                "is_current": False,
+                "uploaded_by_id": uploader.id,
+                "report": report,
+                **file_fields(stored),
+            },
+        )
+        .scalar_one()
+    )
+
+
 def load_submission(session: Session, entity: Coded, period: Coded, rows, **options) -> Submission:
     """`submit_rows`, returning the submission as an ORM object (for the demo's workflow)."""
     return session.get(Submission, submit_rows(session, entity, period, rows, **options))
