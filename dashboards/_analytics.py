@@ -158,7 +158,7 @@ def as_of_form(
             f"{form_id}-period",
             "period",
             _("As of quarter"),
-            [(q, q) for q in sorted(choices, reverse=True)],
+            [(q, ltr(q)) for q in sorted(choices, reverse=True)],
             scope.as_of.code,
         )
     ]
