@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -31,6 +33,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # only migrations need Alembic: keep it out of start-up
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -39,6 +43,8 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str) -> None:
     """Bring the schema at `url` up to the newest migration."""
+    from alembic import command
+
     make_engine(url).dispose()  # creates the SQLite folder when needed
     command.upgrade(alembic_config(url), "head")
 

@@ -1,4 +1,7 @@
-"""Command line: `python -m etl template | ingest | export` (see DESIGN.md "Stable interfaces")."""
+"""Command line: `python -m etl template | ingest | export` (see DESIGN.md "Stable interfaces").
+
+Each command imports what only it needs (openpyxl for templates, Flask's catalogues for Arabic),
+so that a batch ingest starts quickly."""
 
 from __future__ import annotations
 
@@ -6,17 +9,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from babel.support import NullTranslations, Translations
 from sqlalchemy import func, select
 
 from data.db import Store
 from data.models import User
-from etl.export import export_csv
 from etl.ingest import ingest
 from etl.messages import Problem
-from etl.template import template_bytes
 from web.config import Settings
-from web.i18n import SOURCE, compile_catalogues
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,12 +40,16 @@ def main(argv: list[str] | None = None) -> int:
         return _template(store, args)
     if args.command == "ingest":
         return _ingest(store, settings, args)
+    from etl.export import export_csv
+
     with store.session() as db:
         Path(args.output).write_text(export_csv(db), encoding="utf-8")
     return 0
 
 
 def _template(store: Store, args) -> int:
+    from etl.template import template_bytes
+
     with store.session() as db:
         try:
             data = template_bytes(db, args.entity, args.period)
@@ -59,8 +62,12 @@ def _template(store: Store, args) -> int:
 
 
 def _translations(settings: Settings, lang: str):
+    from babel.support import NullTranslations, Translations
+
     if lang == "en":
         return NullTranslations()
+    from web.i18n import SOURCE, compile_catalogues
+
     compiled = settings.instance_path / "translations"
     compile_catalogues(SOURCE, compiled)
     return Translations.load(str(compiled), [lang])

@@ -19,7 +19,7 @@ from etl.load import StoredFile, code_ids, file_fields, record_rejected, submit_
 from etl.messages import Problem, report_of
 from etl.read import UnreadableWorkbook, read_workbook
 from etl.safety import check_file
-from etl.storage import Keeping
+from etl.storage import keep
 from etl.validate import Expectation, Validation, validate
 from kpis.path import expected_value
 from kpis.periods import PeriodCode, parse_period, reporting_period
@@ -64,11 +64,8 @@ def ingest(
     stored: StoredFile | None = None,
 ) -> Outcome:
     """`stored`: the file as already kept (submitting a checked upload); else it is kept now."""
-    keeping = None if stored else Keeping(upload_dir, data, name)
-    stored = stored or keeping.stored
+    stored = stored or keep(session, upload_dir, data, name)
     outcome = _assess(session, data, name, user, stored, entity_code, period, today or date.today())
-    if keeping:
-        keeping.wait()  # on disk before any row refers to it
     entity, period_row = (
         _ref(session, Entity, outcome.entity),
         _ref(session, Period, outcome.period),
