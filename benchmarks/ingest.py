@@ -270,8 +270,8 @@ def main() -> None:
 
     def median_of_fresh(submit: bool, warm: bool) -> float:
         """Each run on a new store, so that no file is a duplicate of an earlier run's. Warm: a
-        check-only pass first (it writes no submission), as a running server has already prepared its
-        statements; cold: the first batch of a fresh process, as the command line runs."""
+        check-only pass first (it writes no submission), as a running server has already
+        prepared its statements; cold: the first batch of a fresh process, as the command line."""
         runs = []
         for n in range(5):
             target = fresh_store(folder, f"ours-{submit}-{warm}-{n}.db")[1]
