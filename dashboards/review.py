@@ -31,6 +31,7 @@ REVIEW_LOCK = "review-lock"
 REVIEW_UNLOCK = "review-unlock"
 REVIEW_LOCK_REASON = "review-lock-reason"
 REVIEW_LOCK_RESULT = "review-lock-result"
+REVIEW_PROVENANCE = "review-provenance"
 OFFICE = ("supervisor", "admin")
 
 dash.register_page(__name__, path="/review", title=lambda: _("Review"), name="Review")
@@ -66,7 +67,7 @@ def _queue(queue) -> html.Div:
             when(s.uploaded_at),
             s.warnings,
             dcc.Link(
-                _("Review %(entity)s %(period)s", entity=s.entity, period=s.period),
+                _("Review %(entity)s %(period)s", entity=s.entity, period=ltr(s.period)),
                 href=f"/review?submission={s.id}",
             ),
         ]
@@ -108,11 +109,12 @@ def _detail(chosen, lines, report) -> html.Section:
                 _(
                     "%(entity)s, %(period)s, revision %(revision)d",
                     entity=chosen.entity,
-                    period=chosen.period,
+                    period=ltr(chosen.period),
                     revision=chosen.revision,
                 )
             ),
             html.P(status_label(chosen.status)),
+            _provenance(chosen),
             html.Div(
                 [html.H3(_("Warnings")), html.Ul([html.Li(w) for w in warnings])]
                 if warnings
@@ -136,6 +138,16 @@ def _detail(chosen, lines, report) -> html.Section:
         ],
         className="card",
     )
+
+
+def _provenance(chosen) -> html.P:
+    """Who sent it and when, with the original file for the reviewer to open."""
+    sent = _("Sent by %(user)s", user=ltr(chosen.uploaded_by or "—"))
+    parts = [sent, " ", when(chosen.uploaded_at)]
+    if chosen.upload_id:
+        original = html.A(chosen.file_name, href=f"/submissions/file/{chosen.upload_id}")
+        parts += [html.Br(), _("Original file:"), " ", original]
+    return html.P(parts, id=REVIEW_PROVENANCE)
 
 
 def _number(value: float | None) -> str:
@@ -228,4 +240,4 @@ def lock(_lock, _unlock, period_code, reason):
         )
         return notice(message, "error")
     done = _("%(period)s unlocked.") if unlocking else _("%(period)s locked.")
-    return notice(done % {"period": period_code}, "success")
+    return notice(done % {"period": ltr(period_code)}, "success")

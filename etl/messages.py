@@ -116,13 +116,26 @@ MESSAGES = {
 }
 
 
+LEFT_TO_RIGHT = frozenset({"cell", "period", "end", "date", "found", "raw"})
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 
     def render(self, gettext: Callable[[str], str] = str) -> str:
-        return gettext(MESSAGES[self.code]) % self.params
+        """The message in the reader's language. A translated message is right-to-left Arabic,
+        where a code such as 2025-Q3 or Data!G7 would be reordered (Q3-2025): each is isolated
+        as left-to-right text there."""
+        source = MESSAGES[self.code]
+        text = gettext(source)
+        if text == source:
+            return text % self.params
+        return text % {
+            key: f"\u2066{value}\u2069" if key in LEFT_TO_RIGHT else value
+            for key, value in self.params.items()
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "params": dict(self.params)}

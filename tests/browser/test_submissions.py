@@ -2,6 +2,8 @@
 submit, return with a reason, resubmit, approve, lock; the audit page shows each step."""
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -61,7 +63,8 @@ def test_entity_and_office_go_round_the_loop(sign_in, live_server, browser):
     assert page.is_disabled("#submissions-submit")
     assert axe_violations(page) == []
 
-    report = upload(page, clerk_fill(template, "45%"), name="moh-q2-fixed.xlsx")
+    fixed = clerk_fill(template, "45%")
+    report = upload(page, fixed, name="moh-q2-fixed.xlsx")
     assert "figures are ready" in report
     page.click("#submissions-submit")
     page.wait_for_selector("#submissions-result [role=status]")
@@ -74,9 +77,12 @@ def test_entity_and_office_go_round_the_loop(sign_in, live_server, browser):
     office.click("button[type=submit]")
     office.wait_for_selector("#overview-content section")
     office.goto(f"{live_server}/review")
-    office.click(f"text=Review MOH {PERIOD}")
+    office.get_by_role("link", name=re.compile(rf"Review MOH\W+{PERIOD}")).click()
     office.wait_for_selector("#review-approve")
     assert "45%" in office.inner_text("main")
+    with office.expect_download() as download:  # the reviewer opens the file as it was sent
+        office.click("#review-provenance a:has-text('moh-q2-fixed.xlsx')")
+    assert Path(download.value.path()).read_bytes() == fixed
     office.fill("#review-reason", "Please add the evidence link for T1.5.")
     office.click("#review-return")
     office.wait_for_selector("#review-result [role=status]")
@@ -89,14 +95,14 @@ def test_entity_and_office_go_round_the_loop(sign_in, live_server, browser):
     page.wait_for_selector("#submissions-result [role=status]")
 
     office.goto(f"{live_server}/review")
-    office.click(f"text=Review MOH {PERIOD}")
+    office.get_by_role("link", name=re.compile(rf"Review MOH\W+{PERIOD}")).click()
     office.click("#review-approve")
     office.wait_for_selector("#review-result [role=status]")
     assert "Approved" in office.inner_text("#review-result")
     office.goto(f"{live_server}/review?period={PERIOD}")
     office.click("#review-lock")
     office.wait_for_selector("#review-lock-result [role=status]")
-    assert f"{PERIOD} locked" in office.inner_text("#review-lock-result")
+    assert f"\u2066{PERIOD}\u2069 locked" in office.inner_text("#review-lock-result")
 
     office.goto(f"{live_server}/audit?entity=MOH")
     audit = office.inner_text("#audit-table")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from data.models import Observation, Period, Submission, Upload
 from etl.messages import Problem
 from etl.workflow import approve
-from tests.etl.conftest import fill, row_of
+from tests.etl.conftest import PERIOD, fill, row_of
 
 
 def official(desk, code: str) -> float:
@@ -192,8 +192,12 @@ def test_errors_in_arabic(desk):
     template = desk.template()
     outcome = desk.ingest(fill(template, {"T1.5": {"Value": "about half"}}))
     text = outcome.errors[0].render(arabic)
-    assert text.startswith(f"Data!G{row_of(template, 'T1.5')}: ")
-    assert "about half" in text and "رقماً" in text
+    # codes and the clerk's own words are isolated, so right-to-left text keeps their order
+    assert text.startswith(f"\u2066Data!G{row_of(template, 'T1.5')}\u2069: ")
+    assert "«\u2066about half\u2069»" in text and "رقماً" in text
+    locked = Problem("locked_period", {"period": PERIOD}).render(arabic)
+    assert f"الفترة \u2066{PERIOD}\u2069 مقفلة" in locked
+    assert Problem("locked_period", {"period": PERIOD}).render().startswith(f"{PERIOD} is locked")
 
 
 def test_unknown_and_repeated_kpi_codes(desk):
