@@ -34,10 +34,9 @@ def keep(session: Session, folder: Path, data: bytes, name: str) -> StoredFile:
 
 def _flush_before_commit(session: Session, path: Path) -> None:
     """No committed row may refer to a file that a crash could still lose, so every kept file is
-    flushed to disk just before the transaction that records it commits. Flushing them there, one
-    after another, rather than as each is written, spares each flush the database's pending
-    writes, which the file system would otherwise flush with it: a batch keeps 28 files in a
-    quarter of the time."""
+    flushed to disk just before the transaction that records it commits. Flushed there, one after
+    another, rather than as each is written, no flush carries the database's pending writes with
+    it: 28 files took about 50 ms flushed as written and 13-30 ms flushed at the commit."""
     pending = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
