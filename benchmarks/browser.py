@@ -21,14 +21,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {
-    "/": "#overview-content section",
-    "/track/T1": "#track-content .main-svg",
-    "/kpi/T1.5": "#kpi-content .main-svg",
-    "/entity/MOH": "#entity-content section",
-    "/completeness": "#completeness-content section",
-    "/international": "main table",
-}
+sys.path.insert(0, str(ROOT))
+
+# each page is timed until it shows what the browser tests wait for
+from tests.browser.test_analytics import PAGES  # noqa: E402
+
 SETTLED = "() => !document.querySelector('[data-dash-is-loading]')"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
