@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,7 @@ from data.models import AuditEvent, User, utcnow
 _INSERT = insert(AuditEvent)
 
 
-def record(
-    session: Session,
+def audit_event(
     action: str,
     object_type: str,
     object_id: object = "",
@@ -25,10 +25,9 @@ def record(
     after: dict[str, Any] | None = None,
     reason: str = "",
     at: datetime | None = None,
-) -> None:
-    """Write one audit event; `at` defaults to now (the demo history passes its own dates).
-    A plain INSERT on the session's connection: events are written, never read back, here."""
-    event = dict(
+) -> dict[str, Any]:
+    """One event's columns; `at` defaults to now (the demo history passes its own dates)."""
+    return dict(
         at=at or utcnow(),
         action=action,
         object_type=object_type,
@@ -40,4 +39,14 @@ def record(
         after=after,
         reason=reason,
     )
-    session.connection().execute(_INSERT, event)
+
+
+def record(session: Session, action: str, object_type: str, object_id: object = "", **fields):
+    """Write one audit event (see `audit_event` for the fields)."""
+    record_all(session, [audit_event(action, object_type, object_id, **fields)])
+
+
+def record_all(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Write events in one INSERT on the session's connection: they are never read back here."""
+    if events:
+        session.connection().execute(_INSERT, list(events))

@@ -91,10 +91,21 @@ def _kpi_row(kpi: Kpi) -> KpiRow:
 
 
 def kpi_specs(session: Session) -> list[KpiSpec]:
-    """Every active KPI with its definition in force, in catalogue order (three light queries)."""
-    current: dict[int, KpiDefinition] = {}
-    for definition in session.scalars(select(KpiDefinition).order_by(KpiDefinition.version)):
-        current[definition.kpi_id] = definition
+    """Every active KPI with its definition in force, in catalogue order: three light queries of
+    plain columns (ORM objects would cost more than the rest of checking a workbook)."""
+    current = {
+        row.kpi_id: row
+        for row in session.execute(
+            select(
+                KpiDefinition.kpi_id,
+                KpiDefinition.baseline_value,
+                KpiDefinition.baseline_year,
+                KpiDefinition.target_value,
+                KpiDefinition.target_year,
+                KpiDefinition.target_comparator,
+            ).order_by(KpiDefinition.version)
+        )
+    }
     interim: dict[int, list[tuple[int, float]]] = {}
     for kpi_id, year, value in session.execute(
         select(InterimTarget.kpi_id, InterimTarget.year, InterimTarget.value).order_by(
@@ -104,23 +115,33 @@ def kpi_specs(session: Session) -> list[KpiSpec]:
         interim.setdefault(kpi_id, []).append((year, value))
     owner = aliased(Entity)
     rows = session.execute(
-        select(Kpi, Track.code, owner.code)
+        select(
+            Kpi.id,
+            Kpi.code,
+            Track.code.label("track"),
+            Kpi.name_en,
+            Kpi.name_ar,
+            Kpi.unit,
+            Kpi.direction,
+            Kpi.scope,
+            Kpi.aggregation,
+            Kpi.frequency,
+            Kpi.tolerance,
+            owner.code.label("owner"),
+        )
         .join(Track, Kpi.track_id == Track.id)
         .outerjoin(owner, Kpi.owner_entity_id == owner.id)
         .where(Kpi.active)
         .order_by(Track.position, Kpi.position)
-    ).all()
-    return [
-        _spec(kpi, track, owner_code, current.get(kpi.id), interim)
-        for kpi, track, owner_code in rows
-    ]
+    )
+    return [_spec(kpi, current.get(kpi.id), tuple(interim.get(kpi.id, ()))) for kpi in rows]
 
 
-def _spec(kpi: Kpi, track: str, owner: str | None, d, interim) -> KpiSpec:
+def _spec(kpi, d, interim: tuple[tuple[int, float], ...]) -> KpiSpec:
     return KpiSpec(
         id=kpi.id,
         code=kpi.code,
-        track=track,
+        track=kpi.track,
         name_en=kpi.name_en,
         name_ar=kpi.name_ar,
         unit=kpi.unit,
@@ -133,9 +154,9 @@ def _spec(kpi: Kpi, track: str, owner: str | None, d, interim) -> KpiSpec:
         target=d.target_value if d else None,
         target_year=d.target_year if d else None,
         comparator=d.target_comparator if d else ">=",
-        interim=tuple(interim.get(kpi.id, ())),
+        interim=interim,
         tolerance=kpi.tolerance,
-        owner=owner,
+        owner=kpi.owner,
     )
 
 

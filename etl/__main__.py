@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from data.db import Store
 from data.models import User
-from etl.ingest import ingest
+from etl.ingest import Incoming, ingest_many
 from etl.messages import Problem
 from web.config import Settings
+
+CHUNK_FILES = 32
+CHUNK_BYTES = 20 * 1024 * 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,30 +80,54 @@ def _translations(settings: Settings, lang: str):
 
 def _ingest(store: Store, settings: Settings, args) -> int:
     gettext = _translations(settings, args.lang).gettext
-    refused = 0
     with store.session() as db:
         user = db.scalar(select(User).where(func.lower(User.email) == args.user.lower()))
     if user is None:
         print(f"error: no user {args.user}", file=sys.stderr)
         return 2
-    total = len(args.files)
-    for number, name in enumerate(args.files, start=1):
-        _progress(number - 1, total)
-        path = Path(name)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            print(f"{name}: refused: {error.strerror}")
-            refused += 1
-            continue
+    progress = _Progress(len(args.files))
+    refused = 0
+    for chunk in _chunks(args.files):
+        lines: list[str] = [""] * len(chunk)
+        incoming: list[tuple[int, Incoming]] = []
+        for position, name in enumerate(chunk):
+            try:
+                incoming.append((position, Incoming(Path(name).read_bytes(), Path(name).name)))
+            except OSError as error:
+                lines[position] = f"{name}: refused: {error.strerror}"
+                refused += 1
+                progress.step()
         with store.transaction() as db:
-            outcome = ingest(
-                db, data, path.name, db.get(User, user.id), settings.upload_dir, submit=args.submit
+            outcomes = ingest_many(
+                db,
+                [file for _, file in incoming],
+                db.get(User, user.id),
+                settings.upload_dir,
+                submit=args.submit,
+                progress=progress.step,
             )
-        refused += not outcome.loaded
-        print(_line(name, outcome, gettext))
-    _progress(total, total)
+        for (position, _), outcome in zip(incoming, outcomes, strict=True):
+            lines[position] = _line(chunk[position], outcome, gettext)
+            refused += not outcome.loaded
+        progress.above("\n".join(lines))
+    progress.done()
     return 1 if refused else 0
+
+
+def _chunks(names: list[str]) -> Iterator[list[str]]:
+    """Files in batches of one transaction each: few enough to hold in memory together, and
+    printed once committed, so that a line never says a file was loaded before it was."""
+    chunk: list[str] = []
+    size = 0
+    for name in names:
+        with suppress(OSError):  # an unreadable file is reported when it is read
+            size += Path(name).stat().st_size
+        chunk.append(name)
+        if len(chunk) == CHUNK_FILES or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _line(name: str, outcome, gettext) -> str:
@@ -112,15 +141,38 @@ def _line(name: str, outcome, gettext) -> str:
     )
 
 
-def _progress(done: int, total: int) -> None:
-    if total < 2:
-        return
-    width = 30
-    filled = width * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class _Progress:
+    """A bar on standard error, for batches: one step per file."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total, self.count = total, 0
+        self._draw()
+
+    def step(self) -> None:
+        self.count += 1
+        self._draw()
+
+    def above(self, text: str) -> None:
+        """Print `text` on standard output, with the bar drawn again below it."""
+        if self.total > 1:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 20) + "\r")
+            sys.stderr.flush()
+        print(text, flush=True)
+        self._draw()
+
+    def done(self) -> None:
+        if self.total > 1:
+            sys.stderr.write("\n")
+
+    def _draw(self) -> None:
+        if self.total < 2:
+            return
+        filled = self.WIDTH * self.count // self.total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {self.count}/{self.total}")
+        sys.stderr.flush()
 
 
 if __name__ == "__main__":

@@ -1,31 +1,34 @@
-"""Ingest one uploaded file: keep it, refuse what is hostile or wrong, validate, and load it as a
-submission in the caller's transaction. A refused file changes no figure."""
+"""Ingest uploaded files: keep each, refuse what is hostile or wrong, validate, and load the valid
+ones as submissions in the caller's transaction. A refused file changes no figure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from data.audit import record
-from data.models import Entity, EntityKpi, Observation, Period, Submission, Upload, User
-from data.queries import kpi_specs
-from etl.contract import DueKpi
-from etl.load import StoredFile, code_ids, file_fields, record_rejected, submit_rows
+from data.audit import audit_event, record_all
+from data.models import (
+    Entity,
+    Period,
+    Submission,
+    Upload,
+    User,
+    utcnow,
+)
+from etl.due import History, due_kpis, official_histories
+from etl.load import Pending, StoredFile, code_ids, file_fields, write_submissions
 from etl.messages import Problem, report_of
-from etl.read import UnreadableWorkbook, read_workbook
+from etl.read import RawWorkbook, UnreadableWorkbook, read_workbook
 from etl.safety import check_file
 from etl.storage import keep
-from etl.validate import Expectation, Validation, validate
-from kpis.path import expected_value
-from kpis.periods import PeriodCode, parse_period, reporting_period
-from kpis.spec import KpiSpec
-
-CUMULATIVE_UNITS = ("milestone",)
+from etl.validate import Expectation, validate
+from kpis.periods import parse_period
 
 
 @dataclass
@@ -50,6 +53,18 @@ class Outcome:
         return report_of(self.rows, self.errors, self.warnings)
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One file to ingest, and whose and for when its uploader says it is (else its About
+    sheet says). `stored`: the file as already kept, when a checked upload is submitted."""
+
+    data: bytes
+    name: str
+    entity_code: str | None = None
+    period: str | None = None
+    stored: StoredFile | None = None
+
+
 def ingest(
     session: Session,
     data: bytes,
@@ -63,55 +78,88 @@ def ingest(
     today: date | None = None,
     stored: StoredFile | None = None,
 ) -> Outcome:
-    """`stored`: the file as already kept (submitting a checked upload); else it is kept now."""
-    stored = stored or keep(session, upload_dir, data, name)
-    outcome = _assess(session, data, name, user, stored, entity_code, period, today or date.today())
-    entity, period_row = (
-        _ref(session, Entity, outcome.entity),
-        _ref(session, Period, outcome.period),
-    )
-    report = outcome.report()
-    if outcome.outcome == "valid":
-        outcome.outcome = "submitted" if submit else "checked"
-        if submit:
-            outcome.submission_id = submit_rows(
-                session,
-                entity,
-                period_row,
-                outcome.valid_rows,
-                uploader=user,
-                stored=stored,
-                report=report,
-            )
-    elif outcome.outcome == "refused" and entity and period_row:
-        outcome.submission_id = record_rejected(session, entity, period_row, user, stored, report)
-    outcome.upload_id = _run(
-        session,
-        _INSERT_UPLOAD,
-        uploaded_by_id=user.id,
-        entity_id=entity.id if entity else None,
-        period_id=period_row.id if period_row else None,
-        outcome=outcome.outcome,
-        report=report,
-        submission_id=outcome.submission_id,
-        **file_fields(stored),
-    ).scalar_one()
-    record(
-        session,
-        f"upload.{outcome.outcome}",
-        "upload",
-        outcome.upload_id,
-        user=user,
-        entity_id=entity.id if entity else None,
-        after={
-            "file": stored.name,
-            "sha256": stored.sha256,
-            "period": outcome.period,
-            "errors": len(outcome.errors),
-            "warnings": len(outcome.warnings),
-        },
-    )
-    return outcome
+    """One file (see `ingest_many`)."""
+    incoming = Incoming(data, name, entity_code, period, stored)
+    return ingest_many(session, [incoming], user, upload_dir, submit=submit, today=today)[0]
+
+
+def ingest_many(
+    session: Session,
+    files: Sequence[Incoming],
+    user: User,
+    upload_dir: Path,
+    *,
+    submit: bool = False,
+    today: date | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[Outcome]:
+    """Keep and check each file, then write them all in the caller's transaction: the valid ones
+    as submissions (when `submit`), the refused ones as rejected with their reports, and every
+    upload with its audit event. Files are checked one by one (`progress` is called after each)
+    and written together: a few statements for the batch cost less than a few for every file."""
+    if not files:
+        return []
+    kept = [f.stored or keep(session, upload_dir, f.data, f.name) for f in files]
+    batch = _Batch.read(session, today or date.today(), [k.sha256 for k in kept])
+    opened = [_open(batch, f, user) for f in files]
+    histories = _histories(session, [outcome for outcome, _ in opened])
+    outcomes, pending = [], []
+    for (outcome, workbook), stored in zip(opened, kept, strict=True):
+        if workbook is not None:
+            _check(batch, outcome, workbook, stored, histories)
+        outcomes.append(outcome)
+        pending.append(_pending(batch, outcome, user, stored, submit))
+        if progress:
+            progress()
+    write_submissions(session, [p for p in pending if p is not None])
+    for outcome, item in zip(outcomes, pending, strict=True):
+        outcome.submission_id = item.id if item else None
+    _record_uploads(session, user, outcomes, kept)
+    return outcomes
+
+
+@dataclass
+class _Batch:
+    """What a batch reads once, in its transaction: the periods with their locks, and the
+    earlier submissions of the same files (as it goes, the batch's own are added)."""
+
+    session: Session
+    today: date
+    at: datetime
+    periods: dict[str, Any]
+    received: dict[str, list[Any]]
+
+    @classmethod
+    def read(cls, session: Session, today: date, hashes: list[str]) -> _Batch:
+        received: dict[str, list[Any]] = {}
+        for row in _run(session, _RECEIVED, hashes=sorted(set(hashes))):
+            received.setdefault(row.file_sha256, []).append(row)
+        periods = {row.code: row for row in _run(session, _PERIODS)}
+        return cls(session, today, utcnow(), periods, received)
+
+    def already_received(self, entity_id: int, period_id: int, sha256: str) -> bool:
+        return any(
+            (row.entity_id, row.period_id) == (entity_id, period_id) and row.status != "rejected"
+            for row in self.received.get(sha256, [])
+        )
+
+    def received_on(self, sha256: str) -> str:
+        first = min((row.uploaded_at for row in self.received.get(sha256, [])), default=None)
+        return first.strftime("%Y-%m-%d") if first else ""
+
+    def add(self, entity_id: int, period_id: int, sha256: str) -> None:
+        self.received.setdefault(sha256, []).append(
+            _Received(entity_id, period_id, sha256, "submitted", self.at)
+        )
+
+
+@dataclass(frozen=True)
+class _Received:
+    entity_id: int
+    period_id: int
+    file_sha256: str
+    status: str
+    uploaded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -120,33 +168,15 @@ class _Ref:
     code: str
 
 
-_PERIOD = select(Period.id, Period.code, Period.locked).where(Period.code == bindparam("code"))
-_RECEIVED = (
-    select(Submission.id)
-    .where(
-        Submission.entity_id == bindparam("entity_id"),
-        Submission.period_id == bindparam("period_id"),
-        Submission.file_sha256 == bindparam("sha256"),
-        Submission.status != "rejected",
-    )
-    .limit(1)
-)
-_FIRST_RECEIVED = select(func.min(Submission.uploaded_at)).where(
-    Submission.file_sha256 == bindparam("sha256")
-)
-_HISTORY = (
-    select(Observation.kpi_id, Period.code, Observation.value)
-    .join(Submission, Observation.submission_id == Submission.id)
-    .join(Period, Period.id == Observation.period_id)
-    .where(
-        Observation.entity_id == bindparam("entity_id"),
-        Submission.status == "approved",
-        Period.end_date < bindparam("before"),
-        Observation.value.is_not(None),
-    )
-    .order_by(Period.end_date, Submission.reviewed_at)
-)
-_INSERT_UPLOAD = insert(Upload).returning(Upload.id)
+_PERIODS = select(Period.id, Period.code, Period.locked)
+_RECEIVED = select(
+    Submission.entity_id,
+    Submission.period_id,
+    Submission.file_sha256,
+    Submission.status,
+    Submission.uploaded_at,
+).where(Submission.file_sha256.in_(bindparam("hashes", expanding=True)))
+_INSERT_UPLOADS = insert(Upload).returning(Upload.id, sort_by_parameter_order=True)
 
 
 def _run(session: Session, statement, **params):
@@ -160,41 +190,115 @@ def _ref(session: Session, model, code: str | None) -> _Ref | None:
     return _Ref(known, code) if known is not None else None
 
 
-def _assess(session, data, name, user, stored, entity_code, period, today) -> Outcome:
-    if problem := check_file(name, data):
-        return Outcome("refused", [problem], entity=_own_entity(user, entity_code))
-    try:
-        workbook = read_workbook(data)
-    except UnreadableWorkbook:
-        return Outcome("refused", [Problem("damaged")], entity=_own_entity(user, entity_code))
-    entity_code = (entity_code or workbook.about.get("entity") or user_entity(user) or "").upper()
-    period = (period or workbook.about.get("period") or "").upper()
-    if refusal := _who_and_when(session, user, entity_code, period, today):
-        return Outcome(
-            "refused",
-            [refusal],
-            entity=entity_code or None,
-            period=period if _known_period(session, period) else None,
+def _pending(batch: _Batch, outcome: Outcome, user: User, stored, submit: bool) -> Pending | None:
+    """The submission a file makes, if any: its figures when valid and submitted, else its
+    report as a rejected submission when whose and for when it is are known."""
+    entity = _ref(batch.session, Entity, outcome.entity)
+    period = _ref(batch.session, Period, outcome.period)
+    report = outcome.report()
+    if outcome.outcome == "valid":
+        outcome.outcome = "submitted" if submit else "checked"
+        if not submit:
+            return None
+        batch.add(entity.id, period.id, stored.sha256)
+        rows = outcome.valid_rows
+        return Pending(entity, period, rows, user, stored=stored, report=report, at=batch.at)
+    if outcome.outcome == "refused" and entity and period:
+        return Pending(entity, period, (), user, "rejected", stored, report, batch.at)
+    return None
+
+
+def _record_uploads(session: Session, user: User, outcomes: list[Outcome], kept) -> None:
+    """Every file's upload row and audit event, in two statements for the whole batch."""
+    at = utcnow()
+    rows = []
+    for outcome, stored in zip(outcomes, kept, strict=True):
+        entity = _ref(session, Entity, outcome.entity)
+        period = _ref(session, Period, outcome.period)
+        rows.append(
+            {
+                "uploaded_by_id": user.id,
+                "uploaded_at": at,
+                "entity_id": entity.id if entity else None,
+                "period_id": period.id if period else None,
+                "outcome": outcome.outcome,
+                "report": outcome.report(),
+                "submission_id": outcome.submission_id,
+                **file_fields(stored),
+            }
         )
-    result = Outcome("valid", entity=entity_code, period=period)
-    if _already_received(session, entity_code, period, stored.sha256):
-        result.outcome = "duplicate"
-        result.errors = []
-        result.warnings = [
-            Problem("duplicate_file", {"date": _received_on(session, stored.sha256)})
-        ]
-        return result
-    due = due_kpis(session, entity_code, parse_period(period))
-    checked: Validation = validate(workbook, Expectation(entity_code, period, due))
-    result.errors, result.warnings, result.rows = (
-        checked.errors,
-        checked.warnings,
-        len(checked.rows),
-    )
-    result.valid_rows = checked.rows
+    ids = session.connection().execute(_INSERT_UPLOADS, rows).scalars().all()
+    events = []
+    for outcome, stored, upload_id, row in zip(outcomes, kept, ids, rows, strict=True):
+        outcome.upload_id = upload_id
+        events.append(
+            audit_event(
+                f"upload.{outcome.outcome}",
+                "upload",
+                upload_id,
+                user=user,
+                entity_id=row["entity_id"],
+                after={
+                    "file": stored.name,
+                    "sha256": stored.sha256,
+                    "period": outcome.period,
+                    "errors": len(outcome.errors),
+                    "warnings": len(outcome.warnings),
+                },
+                at=at,
+            )
+        )
+    record_all(session, events)
+
+
+def _open(batch: _Batch, incoming: Incoming, user: User) -> tuple[Outcome, RawWorkbook | None]:
+    """Refuse a hostile or unreadable file, or one the user may not send for that entity and
+    period; else read it, for `_check`."""
+    if problem := check_file(incoming.name, incoming.data):
+        return Outcome("refused", [problem], entity=_own_entity(user, incoming.entity_code)), None
+    try:
+        workbook = read_workbook(incoming.data)
+    except UnreadableWorkbook:
+        damaged = [Problem("damaged")]
+        return Outcome("refused", damaged, entity=_own_entity(user, incoming.entity_code)), None
+    about = workbook.about
+    entity_code = (incoming.entity_code or about.get("entity") or user_entity(user) or "").upper()
+    period = (incoming.period or about.get("period") or "").upper()
+    if refusal := _who_and_when(batch, user, entity_code, period):
+        known_period = period if period in batch.periods else None
+        return Outcome("refused", [refusal], entity=entity_code or None, period=known_period), None
+    return Outcome("valid", entity=entity_code, period=period), workbook
+
+
+def _histories(session: Session, opened: list[Outcome]) -> dict[tuple[str, str], History]:
+    """The official history of every (entity, period) the batch may load, a query per period."""
+    entities: dict[str, set[str]] = {}
+    for outcome in opened:
+        if outcome.outcome == "valid":
+            entities.setdefault(outcome.period, set()).add(outcome.entity)
+    found = {}
+    ids = code_ids(session, Entity)
+    for period, codes in entities.items():
+        read = official_histories(session, [ids[c] for c in codes], parse_period(period))
+        found.update({(code, period): read.get(ids[code], {}) for code in codes})
+    return found
+
+
+def _check(batch: _Batch, outcome: Outcome, workbook: RawWorkbook, stored, histories) -> None:
+    """A file already sent for the same entity and period is a duplicate; else validate it."""
+    entity_id = code_ids(batch.session, Entity)[outcome.entity]
+    if batch.already_received(entity_id, batch.periods[outcome.period].id, stored.sha256):
+        outcome.outcome = "duplicate"
+        outcome.warnings = [Problem("duplicate_file", {"date": batch.received_on(stored.sha256)})]
+        return
+    quarter = parse_period(outcome.period)
+    history = histories[(outcome.entity, outcome.period)]
+    due = due_kpis(batch.session, outcome.entity, quarter, history)
+    checked = validate(workbook, Expectation(outcome.entity, outcome.period, due))
+    outcome.errors, outcome.warnings = checked.errors, checked.warnings
+    outcome.rows, outcome.valid_rows = len(checked.rows), checked.rows
     if checked.errors:
-        result.outcome = "refused"
-    return result
+        outcome.outcome = "refused"
 
 
 def user_entity(user: User) -> str | None:
@@ -205,109 +309,24 @@ def _own_entity(user: User, entity_code: str | None) -> str | None:
     return (entity_code or user_entity(user) or "").upper() or None
 
 
-def _known_period(session: Session, code: str) -> bool:
-    return bool(code) and code in code_ids(session, Period)
-
-
-def _who_and_when(
-    session, user: User, entity_code: str, period: str, today: date
-) -> Problem | None:
+def _who_and_when(batch: _Batch, user: User, entity_code: str, period: str) -> Problem | None:
     if not entity_code:
         return Problem("no_entity")
     if user.role == "entity" and entity_code != user_entity(user):
         return Problem("other_entity", {"found": entity_code, "expected": user_entity(user)})
     if user.role not in ("entity", "supervisor", "admin"):
         return Problem("not_allowed")
-    if entity_code not in code_ids(session, Entity):
+    if entity_code not in code_ids(batch.session, Entity):
         return Problem("no_entity")
     try:
         code = parse_period(period)
     except ValueError:
         return Problem("unknown_period", {"cell": "About!B3", "found": period or "—"})
-    row = _run(session, _PERIOD, code=code.code).first()  # read afresh: the lock may change
+    row = batch.periods.get(code.code)
     if row is None or code.quarter is None:
         return Problem("unknown_period", {"cell": "About!B3", "found": period})
     if row.locked:
         return Problem("locked_period", {"period": row.code})
-    if code.end >= today:
+    if code.end >= batch.today:
         return Problem("future_period", {"period": row.code, "end": code.end.isoformat()})
     return None
-
-
-def _already_received(session, entity_code: str, period: str, sha256: str) -> bool:
-    entity_id = code_ids(session, Entity)[entity_code]
-    period_id = code_ids(session, Period)[period]
-    found = _run(session, _RECEIVED, entity_id=entity_id, period_id=period_id, sha256=sha256)
-    return found.first() is not None
-
-
-def _received_on(session, sha256: str) -> str:
-    first = _run(session, _FIRST_RECEIVED, sha256=sha256).scalar()
-    return first.strftime("%Y-%m-%d") if first else ""
-
-
-def due_kpis(session: Session, entity_code: str, quarter: PeriodCode) -> dict[str, DueKpi]:
-    """The KPIs due from an entity in a quarter's template, with last official values and path."""
-    entity_id = code_ids(session, Entity)[entity_code]
-    assigned = _assignments(session).get(entity_id, frozenset())
-    history = _official_history(session, entity_id, quarter)
-    due = {}
-    for spec in _specs(session):
-        if spec.id not in assigned and spec.owner != entity_code:
-            continue
-        period = reporting_period(spec.frequency, quarter, spec.baseline_year or 2020)
-        if period is None:
-            continue
-        past = history.get(spec.id, [])
-        due[spec.code] = DueKpi(
-            code=spec.code,
-            name_en=spec.name_en,
-            name_ar=spec.name_ar,
-            unit=spec.unit,
-            aggregation=spec.aggregation,
-            period=period.code,
-            target=spec.target,
-            comparator=spec.comparator,
-            previous=past[-1] if past else None,
-            history=tuple(past),
-            cumulative=spec.unit in CUMULATIVE_UNITS or bool(spec.interim),
-            expected=_expected(spec, period),
-        )
-    return due
-
-
-def _assignments(session: Session) -> dict[int, frozenset[int]]:
-    """Entity id -> ids of the KPIs assigned to it, read once per session like the catalogue."""
-    if "assignments" not in session.info:
-        pairs: dict[int, set[int]] = {}
-        for entity_id, kpi_id in session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id)):
-            pairs.setdefault(entity_id, set()).add(kpi_id)
-        session.info["assignments"] = {e: frozenset(k) for e, k in pairs.items()}
-    return session.info["assignments"]
-
-
-def _specs(session: Session) -> list[KpiSpec]:
-    """The catalogue, read once per session: a batch of files shares it."""
-    if "kpi_specs" not in session.info:
-        session.info["kpi_specs"] = kpi_specs(session)
-    return session.info["kpi_specs"]
-
-
-def _expected(spec: KpiSpec, period: PeriodCode) -> float | None:
-    return expected_value(
-        period.end,
-        spec.baseline,
-        spec.baseline_year,
-        spec.target,
-        spec.target_year,
-        spec.interim_plan,
-    )
-
-
-def _official_history(session, entity_id: int, before: PeriodCode) -> dict[int, list[float]]:
-    """Per KPI, approved values of earlier periods, oldest first (latest approval per period)."""
-    rows = _run(session, _HISTORY, entity_id=entity_id, before=before.start)
-    latest: dict[int, dict[str, float]] = {}
-    for kpi_id, code, value in rows:
-        latest.setdefault(kpi_id, {})[code] = value
-    return {kpi_id: list(values.values()) for kpi_id, values in latest.items()}

@@ -1,19 +1,20 @@
-"""Load validated rows as one submission, in the caller's transaction.
+"""Load validated rows as submissions, in the caller's transaction.
 
-Ingest runs a batch of files through here, so the statements are built once and executed on the
-session's connection: the ORM's unit of work costs more than the few rows a submission writes."""
+Ingest writes a whole batch of files in a few statements, built once and executed on the
+session's connection: per file, the ORM's unit of work and even one statement per table cost
+more than reading and checking the workbook."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from data.audit import record
+from data.audit import audit_event, record_all
 from data.models import Entity, Kpi, Observation, Period, Submission, User, utcnow
 
 
@@ -47,20 +48,139 @@ class StoredFile:
     stored_name: str
 
 
-_LOCK_ENTITY = select(Entity.id).where(Entity.id == bindparam("entity_id")).with_for_update()
+@dataclass
+class Pending:
+    """A submission to write: `submitted` rows that supersede the current ones for the same
+    entity and period, or a `rejected` file kept with its report in the history."""
+
+    entity: Coded
+    period: Coded
+    rows: Sequence[Row]
+    uploader: User | None
+    status: str = "submitted"
+    stored: StoredFile | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+    at: datetime = field(default_factory=utcnow)
+    is_demo: bool = False
+    revision: int = 1
+    supersedes: int | Pending | None = None
+    is_current: bool = False
+    id: int | None = None
+
+
+_LOCK_ENTITIES = (
+    select(Entity.id)
+    .where(Entity.id.in_(bindparam("entity_ids", expanding=True)))
+    .order_by(Entity.id)
+    .with_for_update()
+)
 _CURRENT = (
-    select(Submission.id, Submission.revision)
+    select(Submission.id, Submission.entity_id, Submission.period_id, Submission.revision)
     .where(
-        Submission.entity_id == bindparam("entity_id"),
-        Submission.period_id == bindparam("period_id"),
+        Submission.entity_id.in_(bindparam("entity_ids", expanding=True)),
+        Submission.period_id.in_(bindparam("period_ids", expanding=True)),
         Submission.is_current,
     )
     .with_for_update()
 )
 _SUPERSEDE = (
-    update(Submission).where(Submission.id == bindparam("previous")).values(is_current=False)
+    update(Submission)
+    .where(Submission.id.in_(bindparam("previous", expanding=True)))
+    .values(is_current=False)
 )
-_INSERT_SUBMISSION = insert(Submission).returning(Submission.id)
+_INSERT_SUBMISSIONS = insert(Submission).returning(Submission.id, sort_by_parameter_order=True)
+_LINK_PREVIOUS = (
+    update(Submission)
+    .where(Submission.id == bindparam("submission_id"))
+    .values(supersedes_id=bindparam("previous_id"))
+)
+
+
+def write_submissions(session: Session, pending: Sequence[Pending]) -> list[int]:
+    """Write a batch of submissions with their rows and audit events in a few statements, and
+    return their ids. Each submitted one supersedes the current submission for its entity and
+    period, or the one before it in the batch."""
+    if not pending:
+        return []
+    connection = session.connection()
+    _chain(connection, [p for p in pending if p.status == "submitted"])
+    ids = connection.execute(_INSERT_SUBMISSIONS, [_columns(p) for p in pending]).scalars().all()
+    for item, id_ in zip(pending, ids, strict=True):
+        item.id = id_
+    links = [
+        {"submission_id": p.id, "previous_id": p.supersedes.id}
+        for p in pending
+        if isinstance(p.supersedes, Pending)
+    ]
+    if links:
+        connection.execute(_LINK_PREVIOUS, links)
+    _add_observations(session, [p for p in pending if p.status == "submitted"])
+    record_all(session, [_submitted(p) for p in pending if p.status == "submitted"])
+    return list(ids)
+
+
+def _chain(connection, submitted: list[Pending]) -> None:
+    """Revision numbers and what each submission supersedes; the superseded stop being current."""
+    if not submitted:
+        return
+    entity_ids = sorted({p.entity.id for p in submitted})
+    if connection.dialect.name != "sqlite":  # SQLite already allows one writer at a time
+        # one writer per entity at a time, so that concurrent uploads leave one current submission
+        connection.execute(_LOCK_ENTITIES, {"entity_ids": entity_ids})
+    pairs = {(p.entity.id, p.period.id) for p in submitted}
+    found = connection.execute(
+        _CURRENT, {"entity_ids": entity_ids, "period_ids": sorted({p for _, p in pairs})}
+    )
+    current: dict[tuple[int, int], Any] = {
+        (row.entity_id, row.period_id): row
+        for row in found
+        if (row.entity_id, row.period_id) in pairs
+    }
+    superseded = [row.id for row in current.values()]
+    for item in submitted:
+        previous = current.get((item.entity.id, item.period.id))
+        if isinstance(previous, Pending):
+            previous.is_current = False
+        item.revision = previous.revision + 1 if previous else 1
+        item.supersedes = previous if isinstance(previous, Pending) else _id_of(previous)
+        item.is_current = True
+        current[(item.entity.id, item.period.id)] = item
+    if superseded:
+        connection.execute(_SUPERSEDE, {"previous": superseded})
+
+
+def _id_of(row) -> int | None:
+    return row.id if row is not None else None
+
+
+def _columns(item: Pending) -> dict[str, Any]:
+    submitted = item.status == "submitted"
+    return {
+        "entity_id": item.entity.id,
+        "period_id": item.period.id,
+        "status": item.status,
+        "is_current": item.is_current,
+        "revision": item.revision,
+        "supersedes_id": item.supersedes if isinstance(item.supersedes, int) else None,
+        "uploaded_by_id": item.uploader.id if item.uploader else None,
+        "uploaded_at": item.at,
+        "submitted_at": item.at if submitted else None,
+        "report": item.report,
+        "is_demo": item.is_demo,
+        **file_fields(item.stored),
+    }
+
+
+def _submitted(item: Pending) -> dict[str, Any]:
+    return audit_event(
+        "submission.submit",
+        "submission",
+        item.id,
+        user=item.uploader,
+        entity_id=item.entity.id,
+        after={"period": item.period.code, "rows": len(item.rows), "revision": item.revision},
+        at=item.at,
+    )
 
 
 def submit_rows(
@@ -70,80 +190,10 @@ def submit_rows(
     rows: Sequence[Row],
     *,
     uploader: User | None,
-    stored: StoredFile | None = None,
-    report: dict[str, Any] | None = None,
-    at: datetime | None = None,
-    is_demo: bool = False,
+    **options,
 ) -> int:
-    """Record a submitted workbook's rows and return the new submission's id; it supersedes the
-    current submission for the same entity and period."""
-    at = at or utcnow()
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":  # SQLite already allows one writer at a time
-        # one writer per entity at a time, so that concurrent uploads leave one current submission
-        connection.execute(_LOCK_ENTITY, {"entity_id": entity.id})
-    previous = connection.execute(
-        _CURRENT, {"entity_id": entity.id, "period_id": period.id}
-    ).first()
-    if previous is not None:
-        connection.execute(_SUPERSEDE, {"previous": previous.id})
-    revision = previous.revision + 1 if previous else 1
-    submission_id = connection.execute(
-        _INSERT_SUBMISSION,
-        {
-            "entity_id": entity.id,
-            "period_id": period.id,
-            "status": "submitted",
-            "is_current": True,
-            "revision": revision,
-            "supersedes_id": previous.id if previous else None,
-            "uploaded_by_id": uploader.id if uploader else None,
-            "uploaded_at": at,
-            "submitted_at": at,
-            "report": report or {},
-            "is_demo": is_demo,
-            **file_fields(stored),
-        },
-    ).scalar_one()
-    _add_observations(session, submission_id, entity.id, rows)
-    record(
-        session,
-        "submission.submit",
-        "submission",
-        submission_id,
-        user=uploader,
-        entity_id=entity.id,
-        after={"period": period.code, "rows": len(rows), "revision": revision},
-        at=at,
-    )
-    return submission_id
-
-
-def record_rejected(
-    session: Session,
-    entity: Coded,
-    period: Coded,
-    uploader: User,
-    stored: StoredFile,
-    report: dict[str, Any],
-) -> int:
-    """A refused file's submission, kept with its report in the history; never current."""
-    return (
-        session.connection()
-        .execute(
-            _INSERT_SUBMISSION,
-            {
-                "entity_id": entity.id,
-                "period_id": period.id,
-                "status": "rejected",
-                "is_current": False,
-                "uploaded_by_id": uploader.id,
-                "report": report,
-                **file_fields(stored),
-            },
-        )
-        .scalar_one()
-    )
+    """Record one submission's rows and return its id (see `Pending` for the options)."""
+    return write_submissions(session, [Pending(entity, period, rows, uploader, **options)])[0]
 
 
 def load_submission(session: Session, entity: Coded, period: Coded, rows, **options) -> Submission:
@@ -172,27 +222,23 @@ def code_ids(session: Session, model) -> dict[str, int]:
     return session.info[key]
 
 
-def _add_observations(
-    session: Session, submission_id: int, entity_id: int, rows: Sequence[Row]
-) -> None:
-    """One multi-row INSERT rather than an ORM object per row."""
-    if not rows:
-        return
+def _add_observations(session: Session, submitted: Sequence[Pending]) -> None:
+    """Every row of every submission in one INSERT rather than an ORM object per row."""
     kpi_ids, period_ids = code_ids(session, Kpi), code_ids(session, Period)
-    session.connection().execute(
-        insert(Observation),
-        [
-            {
-                "submission_id": submission_id,
-                "entity_id": entity_id,
-                "kpi_id": kpi_ids[row.kpi_code],
-                "period_id": period_ids[row.period],
-                "value": row.value,
-                "numerator": row.numerator,
-                "denominator": row.denominator,
-                "comment": row.comment,
-                "evidence_link": row.evidence_link,
-            }
-            for row in rows
-        ],
-    )
+    rows = [
+        {
+            "submission_id": item.id,
+            "entity_id": item.entity.id,
+            "kpi_id": kpi_ids[row.kpi_code],
+            "period_id": period_ids[row.period],
+            "value": row.value,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "comment": row.comment,
+            "evidence_link": row.evidence_link,
+        }
+        for item in submitted
+        for row in item.rows
+    ]
+    if rows:
+        session.connection().execute(insert(Observation), rows)

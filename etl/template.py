@@ -26,7 +26,7 @@ from etl.contract import (
     DueKpi,
     header_label,
 )
-from etl.ingest import due_kpis
+from etl.due import due_kpis
 from kpis.periods import parse_period
 
 HEADER_FILL = PatternFill("solid", fgColor="0B4F6C")

@@ -103,19 +103,18 @@ def column_letter(number: int) -> str:
 
 
 def _check_row(workbook, row, number, columns, expected, seen, result: Validation) -> None:
-    def raw(key: str) -> Any:
-        col = columns.get(key)
-        return row[col] if col is not None and col < len(row) else None
-
+    width = len(row)
+    raw = {key: row[col] if col < width else None for key, col in columns.items()}.get
     code = str(raw("code") or "").strip().upper()
     if not code and all(is_blank(raw(k)) for k in ("numerator", "denominator", "value")):
         return  # a blank row
-    where = _cell(columns, "code", number)
     kpi = expected.due.get(code)
     if kpi is None:
+        where = _cell(columns, "code", number)
         result.errors.append(Problem("unknown_kpi", {"cell": where, "code": code or "—"}))
         return
     if code in seen:
+        where = _cell(columns, "code", number)
         result.errors.append(
             Problem("duplicate_kpi", {"cell": where, "code": code, "other": seen[code]})
         )
@@ -145,16 +144,17 @@ def _check_row(workbook, row, number, columns, expected, seen, result: Validatio
 def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
     """The value, numerator and denominator of a row; problems go to `result`."""
     value_cell = _cell(columns, "value", number)
-    value = None
-    if not is_blank(raw("value")):
-        coordinate = value_cell.split("!")[1]
-        needs_format = isinstance(raw("value"), float) and 0 < raw("value") <= 1
-        fmt = needs_format and kpi.unit in ("percent", "milestone")
-        parsed = parse_for_unit(
-            raw("value"), kpi.unit, kpi.aggregation, fmt and workbook.percent_formatted(coordinate)
+    value, typed = None, raw("value")
+    if not is_blank(typed):
+        fraction = isinstance(typed, float) and 0 < typed <= 1
+        percent_format = (
+            fraction
+            and kpi.unit in ("percent", "milestone")
+            and workbook.percent_formatted(value_cell.split("!")[1])
         )
+        parsed = parse_for_unit(typed, kpi.unit, kpi.aggregation, percent_format)
         if not parsed.ok:
-            result.errors.append(_value_problem(parsed, value_cell, raw("value")))
+            result.errors.append(_value_problem(parsed, value_cell, typed))
             return None, None, None
         value = parsed.value
     if not kpi.ratio or ("numerator" not in columns and "denominator" not in columns):

@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import etl.__main__ as cli
+from data.db import Store
 from etl.export import safe_cell
+from etl.template import template_bytes
 from tests.conftest import ROLE_USERS
 from tests.etl.conftest import fill
 
@@ -69,3 +72,36 @@ def test_export_cells_cannot_become_formulas():
     assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert safe_cell("+1") == "'+1" and safe_cell("@SUM(A1)") == "'@SUM(A1)"
     assert safe_cell("MOH") == "MOH" and safe_cell(-3.5) == -3.5 and safe_cell(None) == ""
+
+
+def test_a_long_batch_commits_in_chunks_and_reports_every_file_in_order(
+    users_db_url, tmp_path, monkeypatch, capsys
+):
+    for key, value in {
+        "DATABASE_URL": users_db_url,
+        "INSTANCE_PATH": str(tmp_path / "i"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(cli, "CHUNK_FILES", 2)
+    with Store(users_db_url).session() as db:
+        template = template_bytes(db, "MOH", "2025-Q3")
+    first = fill(template, {"T1.5": {"Value": 40}})
+    contents = [first, first, None, *(fill(template, {"T1.5": {"Value": v}}) for v in (41, "x"))]
+    names = [tmp_path / f"moh-{n}.xlsx" for n in range(len(contents))]
+    for name, data in zip(names, contents, strict=True):
+        if data is not None:  # the third file is missing
+            name.write_bytes(data)
+    user = ROLE_USERS["entity"][0]
+
+    status = cli.main(["ingest", *map(str, names), "--user", user, "--submit"])
+
+    heads = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    assert status == 1
+    assert heads == [
+        f"{names[0]}: submitted (MOH 2025-Q3, 1 rows)",
+        f"{names[1]}: duplicate (MOH 2025-Q3, 0 rows)",
+        f"{names[2]}: refused: No such file or directory",
+        f"{names[3]}: submitted (MOH 2025-Q3, 1 rows)",
+        f"{names[4]}: refused (MOH 2025-Q3, 0 rows)",
+    ]

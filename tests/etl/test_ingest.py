@@ -11,10 +11,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from data.models import Observation, Period, Submission, Upload
+from data.models import AuditEvent, Observation, Period, Submission, Upload, User
+from etl.ingest import Incoming, ingest_many
 from etl.messages import Problem
 from etl.workflow import approve
-from tests.etl.conftest import PERIOD, fill, row_of
+from tests.conftest import ROLE_USERS
+from tests.etl.conftest import PERIOD, TODAY, fill, row_of
 
 
 def official(desk, code: str) -> float:
@@ -399,3 +401,65 @@ def test_concurrent_uploads_leave_one_current_submission(desk):
         total = db.scalar(select(func.count()).select_from(Submission))
     assert current == 1
     assert total + len(errors) == 4
+
+
+def test_a_batch_is_checked_file_by_file_and_written_together(desk):
+    """What the command line does with many files: one transaction, each file its own fate."""
+    first = fill(desk.template(), {"T1.5": {"Value": 40}})
+    files = [
+        Incoming(first, "first.xlsx"),
+        Incoming(first, "again.xlsx"),  # the same bytes: recognised within the batch
+        Incoming(fill(desk.template(), {"T1.5": {"Value": "about half"}}), "bad.xlsx"),
+        Incoming(fill(desk.template(), {"T1.5": {"Value": 42}}), "fixed.xlsx"),
+        Incoming(fill(desk.template("MOF"), {"T1.5": {"Value": 30}}), "mof.xlsx"),
+    ]
+    with desk.store.transaction() as db:
+        office = db.scalar(select(User).where(User.email == ROLE_USERS["supervisor"][0]))
+        outcomes = ingest_many(db, files, office, desk.uploads, submit=True, today=TODAY)
+    assert [o.outcome for o in outcomes] == [
+        "submitted",
+        "duplicate",
+        "refused",
+        "submitted",
+        "submitted",
+    ]
+    assert messages(outcomes[2]) == ["Data!G5: the value must be a number; you wrote 'about half'."]
+    with desk.store.session() as db:
+        subs = {s.id: s for s in db.scalars(select(Submission))}
+        uploads = db.scalars(select(Upload).order_by(Upload.id)).all()
+        actions = db.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_type.in_(["submission", "upload"]))
+        ).all()
+    moh = [subs[outcomes[n].submission_id] for n in (0, 2, 3)]
+    assert [(s.status, s.revision, s.is_current) for s in moh] == [
+        ("submitted", 1, False),
+        ("rejected", 1, False),
+        ("submitted", 2, True),
+    ]
+    assert moh[2].supersedes_id == moh[0].id
+    assert [(u.file_name, u.outcome, u.submission_id) for u in uploads] == [
+        (f.name, o.outcome, o.submission_id) for f, o in zip(files, outcomes, strict=True)
+    ]
+    assert sorted(actions) == sorted(
+        ["submission.submit"] * 3 + [f"upload.{o.outcome}" for o in outcomes]
+    )
+    rows = list(csv.DictReader(io.StringIO(desk.export())))
+    assert sorted((r["entity"], r["value"]) for r in rows) == [("MOF", "30.0"), ("MOH", "42.0")]
+
+
+def test_a_batch_supersedes_what_was_current_before_it(desk):
+    earlier = desk.ingest(fill(desk.template(), {"T1.5": {"Value": 40}}))
+    q2 = desk.ingest(fill(desk.template("MOH", "2025-Q2"), {"T1.5": {"Value": 35}}))
+    files = [
+        Incoming(fill(desk.template(), {"T1.5": {"Value": 44}}), "moh.xlsx"),
+        Incoming(fill(desk.template("MOF", "2025-Q2"), {"T1.5": {"Value": 30}}), "mof.xlsx"),
+    ]
+    with desk.store.transaction() as db:
+        office = db.scalar(select(User).where(User.email == ROLE_USERS["supervisor"][0]))
+        outcomes = ingest_many(db, files, office, desk.uploads, submit=True, today=TODAY)
+    with desk.store.session() as db:
+        current = db.scalars(select(Submission.id).where(Submission.is_current)).all()
+        replaced = db.get(Submission, outcomes[0].submission_id)
+    # MOH 2025-Q2 stays current: the batch has MOH for Q3 and MOF for Q2, not MOH for Q2
+    assert sorted(current) == sorted([q2.submission_id, *(o.submission_id for o in outcomes)])
+    assert (replaced.revision, replaced.supersedes_id) == (2, earlier.submission_id)

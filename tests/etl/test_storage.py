@@ -8,15 +8,17 @@ from etl.storage import keep, read_original
 from etl.validate import column_letter
 
 
-def test_a_kept_file_is_flushed_when_its_transaction_commits(store, tmp_path):
+@pytest.mark.parametrize("count", [1, 3])  # one file is fsynced; a batch, its filesystem
+def test_kept_files_are_flushed_when_their_transaction_commits(store, tmp_path, count):
     with store.transaction() as db:
-        first = keep(db, tmp_path, b"PK first", "../../etc/moh.xlsx")
-        second = keep(db, tmp_path, b"PK second", "moh.xlsx")
+        kept = [keep(db, tmp_path, f"PK {n}".encode(), "../../etc/moh.xlsx") for n in range(count)]
         waiting = list(db.info["uploads_to_flush"])
     assert db.info["uploads_to_flush"] == []  # flushed by the commit
-    assert waiting == [tmp_path / first.stored_name, tmp_path / second.stored_name]
-    assert read_original(tmp_path, first.stored_name) == b"PK first"
-    assert first.name == "moh.xlsx" and first.stored_name != second.stored_name
+    assert waiting == [tmp_path / k.stored_name for k in kept]
+    assert [read_original(tmp_path, k.stored_name) for k in kept] == [
+        f"PK {n}".encode() for n in range(count)
+    ]
+    assert kept[0].name == "moh.xlsx" and len({k.stored_name for k in kept}) == count
 
 
 def test_a_kept_file_stays_when_its_transaction_rolls_back(store, tmp_path):

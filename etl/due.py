@@ -1,0 +1,113 @@
+"""The KPIs due from an entity in a quarter: what its template lists and what its upload is
+checked against, with the last official values and the expected path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from data.models import Entity, EntityKpi, Observation, Period, Submission
+from data.queries import kpi_specs
+from etl.contract import DueKpi
+from etl.load import code_ids
+from kpis.path import expected_value
+from kpis.periods import PeriodCode, reporting_period
+from kpis.spec import KpiSpec
+
+CUMULATIVE_UNITS = ("milestone",)
+
+History = dict[int, list[float]]  # KPI id -> approved values of earlier periods, oldest first
+
+_HISTORY = (
+    select(Observation.entity_id, Observation.kpi_id, Period.code, Observation.value)
+    .join(Submission, Observation.submission_id == Submission.id)
+    .join(Period, Period.id == Observation.period_id)
+    .where(
+        Observation.entity_id.in_(bindparam("entity_ids", expanding=True)),
+        Submission.status == "approved",
+        Period.end_date < bindparam("before"),
+        Observation.value.is_not(None),
+    )
+    .order_by(Period.end_date, Submission.reviewed_at)
+)
+
+
+def due_kpis(
+    session: Session, entity_code: str, quarter: PeriodCode, history: History | None = None
+) -> dict[str, DueKpi]:
+    """The KPIs due from an entity in a quarter's template, with last official values and path.
+    `history`: the entity's, when already read with others' (see `official_histories`)."""
+    entity_id = code_ids(session, Entity)[entity_code]
+    assigned = _assignments(session).get(entity_id, frozenset())
+    if history is None:
+        history = official_histories(session, [entity_id], quarter).get(entity_id, {})
+    due = {}
+    for spec in _specs(session):
+        if spec.id not in assigned and spec.owner != entity_code:
+            continue
+        period = reporting_period(spec.frequency, quarter, spec.baseline_year or 2020)
+        if period is None:
+            continue
+        past = history.get(spec.id, [])
+        due[spec.code] = DueKpi(
+            code=spec.code,
+            name_en=spec.name_en,
+            name_ar=spec.name_ar,
+            unit=spec.unit,
+            aggregation=spec.aggregation,
+            period=period.code,
+            target=spec.target,
+            comparator=spec.comparator,
+            previous=past[-1] if past else None,
+            history=tuple(past),
+            cumulative=spec.unit in CUMULATIVE_UNITS or bool(spec.interim),
+            expected=_expected(spec, period),
+        )
+    return due
+
+
+def _assignments(session: Session) -> dict[int, frozenset[int]]:
+    """Entity id -> ids of the KPIs assigned to it, read once per session like the catalogue."""
+    if "assignments" not in session.info:
+        pairs: dict[int, set[int]] = {}
+        for entity_id, kpi_id in session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id)):
+            pairs.setdefault(entity_id, set()).add(kpi_id)
+        session.info["assignments"] = {e: frozenset(k) for e, k in pairs.items()}
+    return session.info["assignments"]
+
+
+def _specs(session: Session) -> list[KpiSpec]:
+    """The catalogue, read once per session: a batch of files shares it."""
+    if "kpi_specs" not in session.info:
+        session.info["kpi_specs"] = kpi_specs(session)
+    return session.info["kpi_specs"]
+
+
+def _expected(spec: KpiSpec, period: PeriodCode) -> float | None:
+    return expected_value(
+        period.end,
+        spec.baseline,
+        spec.baseline_year,
+        spec.target,
+        spec.target_year,
+        spec.interim_plan,
+    )
+
+
+def official_histories(
+    session: Session, entity_ids: Iterable[int], before: PeriodCode
+) -> dict[int, History]:
+    """Per entity and KPI, approved values of periods before `before`, oldest first (the latest
+    approval per period), for several entities in one query."""
+    rows = session.connection().execute(
+        _HISTORY, {"entity_ids": sorted(set(entity_ids)), "before": before.start}
+    )
+    latest: dict[int, dict[int, dict[str, float]]] = {}
+    for entity_id, kpi_id, code, value in rows:
+        latest.setdefault(entity_id, {}).setdefault(kpi_id, {})[code] = value
+    return {
+        entity_id: {kpi_id: list(values.values()) for kpi_id, values in kpis.items()}
+        for entity_id, kpis in latest.items()
+    }
