@@ -219,31 +219,33 @@ def _value_problem(parsed, cell: str, raw: Any) -> Problem:
 
 def _warnings(kpi: DueKpi, value: float, comment: str) -> list[Problem]:
     found = []
-    shown = {"code": kpi.code, "value": format_number(value, 1)}
     if kpi.previous is not None:
         change = value - kpi.previous
         spread = statistics.pstdev(kpi.history) if len(kpi.history) >= 4 else None
         points = kpi.unit in ("percent", "milestone")
         if (points and abs(change) > JUMP_POINTS) or (spread and abs(change) > 3 * spread > 0):
             found.append(
-                Problem(
+                _shown(
                     "jump",
-                    {
-                        **shown,
-                        "previous": format_number(kpi.previous, 1),
-                        "change": format_number(change, 1),
-                    },
+                    kpi,
+                    value,
+                    previous=format_number(kpi.previous, 1),
+                    change=format_number(change, 1),
                 )
             )
         if kpi.cumulative and change < 0:
             found.append(
-                Problem("below_cumulative", {**shown, "previous": format_number(kpi.previous, 1)})
+                _shown("below_cumulative", kpi, value, previous=format_number(kpi.previous, 1))
             )
     if kpi.expected is not None and not comment and _short(kpi, value):
         found.append(
-            Problem("off_path_no_comment", {**shown, "expected": format_number(kpi.expected, 1)})
+            _shown("off_path_no_comment", kpi, value, expected=format_number(kpi.expected, 1))
         )
     return found
+
+
+def _shown(code: str, kpi: DueKpi, value: float, **params: str) -> Problem:
+    return Problem(code, {"code": kpi.code, "value": format_number(value, 1), **params})
 
 
 def _short(kpi: DueKpi, value: float) -> bool:
