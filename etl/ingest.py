@@ -114,7 +114,7 @@ def ingest_many(
     write_submissions(session, [p for p in pending if p is not None])
     for outcome, item in zip(outcomes, pending, strict=True):
         outcome.submission_id = item.id if item else None
-    _record_uploads(session, user, outcomes, kept)
+    _record_uploads(batch, user, outcomes, kept)
     return outcomes
 
 
@@ -208,9 +208,9 @@ def _pending(batch: _Batch, outcome: Outcome, user: User, stored, submit: bool) 
     return None
 
 
-def _record_uploads(session: Session, user: User, outcomes: list[Outcome], kept) -> None:
+def _record_uploads(batch: _Batch, user: User, outcomes: list[Outcome], kept) -> None:
     """Every file's upload row and audit event, in two statements for the whole batch."""
-    at = utcnow()
+    session, at = batch.session, batch.at
     rows = []
     for outcome, stored in zip(outcomes, kept, strict=True):
         entity = _ref(session, Entity, outcome.entity)
