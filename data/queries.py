@@ -90,51 +90,52 @@ def _kpi_row(kpi: Kpi) -> KpiRow:
     )
 
 
+_OWNER = aliased(Entity)
+_KPI_ROWS = (
+    select(
+        Kpi.id,
+        Kpi.code,
+        Track.code.label("track"),
+        Kpi.name_en,
+        Kpi.name_ar,
+        Kpi.unit,
+        Kpi.direction,
+        Kpi.scope,
+        Kpi.aggregation,
+        Kpi.frequency,
+        Kpi.tolerance,
+        _OWNER.code.label("owner"),
+    )
+    .join(Track, Kpi.track_id == Track.id)
+    .outerjoin(_OWNER, Kpi.owner_entity_id == _OWNER.id)
+    .where(Kpi.active)
+    .order_by(Track.position, Kpi.position)
+)
+_DEFINITIONS = select(
+    KpiDefinition.kpi_id,
+    KpiDefinition.baseline_value,
+    KpiDefinition.baseline_year,
+    KpiDefinition.target_value,
+    KpiDefinition.target_year,
+    KpiDefinition.target_comparator,
+).order_by(KpiDefinition.version)
+_INTERIM = select(InterimTarget.kpi_id, InterimTarget.year, InterimTarget.value).order_by(
+    InterimTarget.year
+)
+
+
 def kpi_specs(session: Session) -> list[KpiSpec]:
     """Every active KPI with its definition in force, in catalogue order: three light queries of
-    plain columns (ORM objects would cost more than the rest of checking a workbook)."""
-    current = {
-        row.kpi_id: row
-        for row in session.execute(
-            select(
-                KpiDefinition.kpi_id,
-                KpiDefinition.baseline_value,
-                KpiDefinition.baseline_year,
-                KpiDefinition.target_value,
-                KpiDefinition.target_year,
-                KpiDefinition.target_comparator,
-            ).order_by(KpiDefinition.version)
-        )
-    }
+    plain columns, built once (ORM objects would cost more than the rest of checking a
+    workbook)."""
+    current = {row.kpi_id: row for row in session.execute(_DEFINITIONS)}
     interim: dict[int, list[tuple[int, float]]] = {}
-    for kpi_id, year, value in session.execute(
-        select(InterimTarget.kpi_id, InterimTarget.year, InterimTarget.value).order_by(
-            InterimTarget.year
-        )
-    ):
+    for kpi_id, year, value in session.execute(_INTERIM):
         interim.setdefault(kpi_id, []).append((year, value))
-    owner = aliased(Entity)
-    rows = session.execute(
-        select(
-            Kpi.id,
-            Kpi.code,
-            Track.code.label("track"),
-            Kpi.name_en,
-            Kpi.name_ar,
-            Kpi.unit,
-            Kpi.direction,
-            Kpi.scope,
-            Kpi.aggregation,
-            Kpi.frequency,
-            Kpi.tolerance,
-            owner.code.label("owner"),
-        )
-        .join(Track, Kpi.track_id == Track.id)
-        .outerjoin(owner, Kpi.owner_entity_id == owner.id)
-        .where(Kpi.active)
-        .order_by(Track.position, Kpi.position)
-    )
-    return [_spec(kpi, current.get(kpi.id), tuple(interim.get(kpi.id, ()))) for kpi in rows]
+    return [
+        _spec(kpi, current.get(kpi.id), tuple(interim.get(kpi.id, ())))
+        for kpi in session.execute(_KPI_ROWS)
+    ]
 
 
 def _spec(kpi, d, interim: tuple[tuple[int, float], ...]) -> KpiSpec:

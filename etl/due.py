@@ -20,6 +20,8 @@ CUMULATIVE_UNITS = ("milestone",)
 
 History = dict[int, list[float]]  # KPI id -> approved values of earlier periods, oldest first
 
+_ASSIGNMENTS = select(EntityKpi.entity_id, EntityKpi.kpi_id)
+
 _HISTORY = (
     select(Observation.entity_id, Observation.kpi_id, Period.code, Observation.value)
     .join(Submission, Observation.submission_id == Submission.id)
@@ -44,11 +46,8 @@ def due_kpis(
     if history is None:
         history = official_histories(session, [entity_id], quarter).get(entity_id, {})
     due = {}
-    for spec in _specs(session):
+    for spec, period, expected in _due_in(session, quarter):
         if spec.id not in assigned and spec.owner != entity_code:
-            continue
-        period = reporting_period(spec.frequency, quarter, spec.baseline_year or 2020)
-        if period is None:
             continue
         past = history.get(spec.id, [])
         due[spec.code] = DueKpi(
@@ -63,7 +62,7 @@ def due_kpis(
             previous=past[-1] if past else None,
             history=tuple(past),
             cumulative=spec.unit in CUMULATIVE_UNITS or bool(spec.interim),
-            expected=_expected(spec, period),
+            expected=expected,
         )
     return due
 
@@ -72,17 +71,28 @@ def _assignments(session: Session) -> dict[int, frozenset[int]]:
     """Entity id -> ids of the KPIs assigned to it, read once per session like the catalogue."""
     if "assignments" not in session.info:
         pairs: dict[int, set[int]] = {}
-        for entity_id, kpi_id in session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id)):
+        for entity_id, kpi_id in session.execute(_ASSIGNMENTS):
             pairs.setdefault(entity_id, set()).add(kpi_id)
         session.info["assignments"] = {e: frozenset(k) for e, k in pairs.items()}
     return session.info["assignments"]
 
 
-def _specs(session: Session) -> list[KpiSpec]:
-    """The catalogue, read once per session: a batch of files shares it."""
-    if "kpi_specs" not in session.info:
-        session.info["kpi_specs"] = kpi_specs(session)
-    return session.info["kpi_specs"]
+def _due_in(
+    session: Session, quarter: PeriodCode
+) -> list[tuple[KpiSpec, PeriodCode, float | None]]:
+    """Each KPI reported in `quarter`'s templates, the period it reports and its expected value
+    there: the catalogue is read once per session and this once per quarter, not per entity."""
+    key = f"due_in:{quarter.code}"
+    if key not in session.info:
+        if "kpi_specs" not in session.info:
+            session.info["kpi_specs"] = kpi_specs(session)
+        due = []
+        for spec in session.info["kpi_specs"]:
+            period = reporting_period(spec.frequency, quarter, spec.baseline_year or 2020)
+            if period is not None:
+                due.append((spec, period, _expected(spec, period)))
+        session.info[key] = due
+    return session.info[key]
 
 
 def _expected(spec: KpiSpec, period: PeriodCode) -> float | None:
