@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import dash
-from dash import ClientsideFunction, Input, Output, State, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -185,6 +185,11 @@ def _history(rows) -> html.Div:
     )
 
 
+def _history_of(code: str) -> html.Div:
+    with store_of(current_app).session() as db:
+        return _history(submission_history(db, code))
+
+
 @dash.callback(
     Output(SUB_DOWNLOAD, "data"),
     Input(SUB_TEMPLATE, "n_clicks"),
@@ -215,6 +220,7 @@ dash.clientside_callback(  # assets/upload.js: posts the file and shows the byte
     Output(SUB_SUBMIT, "disabled"),
     Output(SUB_PROGRESS_BOX, "hidden"),
     Output(SUB_UPLOAD, "contents"),  # cleared, so that the same file can be sent again
+    Output(SUB_HISTORY, "children"),  # a refused file is in the history at once
     Input(SUB_SENT, "data"),
     State(SUB_CONTEXT, "data"),
     prevent_initial_call=True,
@@ -225,13 +231,14 @@ def show_check(sent, context):
     sent = sent or {}
     outcome = _checked(sent.get("upload_id"), code) if sent.get("status") == 200 else None
     if outcome is None:
-        return notice(_not_sent(sent.get("status")), "error"), None, True, True, None
+        return notice(_not_sent(sent.get("status")), "error"), None, True, True, None, no_update
     return (
         report(outcome, sent.get("file")),
         outcome.upload_id,
         outcome.outcome != "checked",
         True,
         None,
+        _history_of(code),
     )
 
 
@@ -305,7 +312,7 @@ def report(outcome, file_name: str = "") -> html.Div:
 
 @dash.callback(
     Output(SUB_RESULT, "children"),
-    Output(SUB_HISTORY, "children"),
+    Output(SUB_HISTORY, "children", allow_duplicate=True),
     Output(SUB_SUBMIT, "disabled", allow_duplicate=True),
     Input(SUB_SUBMIT, "n_clicks"),
     State(SUB_CHECKED, "data"),
@@ -316,8 +323,7 @@ def report(outcome, file_name: str = "") -> html.Div:
 def submit_checked(_clicks, upload_id, context):
     code = scoped_entity(context["entity"])
     outcome = _submit_upload(upload_id, code)
-    with store_of(current_app).session() as db:
-        history = _history(submission_history(db, code))
+    history = _history_of(code)
     if outcome is None:
         return notice(_("Upload and check a file first."), "error"), history, True
     return report(outcome), history, True

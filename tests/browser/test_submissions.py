@@ -61,6 +61,7 @@ def test_entity_and_office_go_round_the_loop(sign_in, live_server, browser):
     assert "Nothing was loaded" in report
     assert "the value must be a number; you wrote 'about half'" in report
     assert page.is_disabled("#submissions-submit")
+    assert re.search(r"Refused\s+moh-q2\.xlsx", page.inner_text("#submissions-history"))
     assert axe_violations(page) == []
 
     fixed = clerk_fill(template, "45%")

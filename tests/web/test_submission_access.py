@@ -49,7 +49,8 @@ def upload(client, entity: str, data: bytes, *, csrf: bool = True):
 def report_request(upload_id: int, entity: str) -> dict:
     return callback(
         "submissions-report.children...submissions-checked.data...submissions-submit.disabled"
-        "...submissions-progress-box.hidden...submissions-upload.contents",
+        "...submissions-progress-box.hidden...submissions-upload.contents"
+        "...submissions-history.children",
         [
             {
                 "id": "submissions-sent",
