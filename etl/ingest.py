@@ -13,14 +13,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from data.audit import audit_event, record_all
-from data.models import (
-    Entity,
-    Period,
-    Submission,
-    Upload,
-    User,
-    utcnow,
-)
+from data.models import Entity, Period, Submission, Upload, User, utcnow
 from etl.due import History, due_kpis, official_histories
 from etl.load import Pending, StoredFile, code_ids, file_fields, write_submissions
 from etl.messages import Problem, report_of
