@@ -28,6 +28,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/hostile.py
+	$(PY) benchmarks/audit.py
 	$(PY) benchmarks/pages.py
 	$(PY) benchmarks/browser.py
 

@@ -12,7 +12,7 @@ from flask import Flask
 from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
-from web import auth, files, i18n, uploads
+from web import auth, files, headers, i18n, logs, uploads
 from web.config import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parent
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         instance_path=str(settings.instance_path),
     )
     server.config.from_mapping(settings.flask_config())
+    logs.init_app(server)  # first: JSON lines with a request id, plain error pages
     store = Store(settings.database_url)
     store.init_app(server)
     ResultCache().init_app(server)
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         update_title=None,
     )
     app.layout = shell
+    headers.init_app(app, production=settings.production)
     return app
 
 

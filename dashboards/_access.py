@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from data.models import User
 from web.access import page_allowed
+from web.auth import refuse
 
 
 def page_layout(path: str | Callable[..., str]):
@@ -48,7 +49,7 @@ def roles_required(*roles: str):
         @wraps(callback)
         def guarded(*args, **kwargs):
             if not current_user.is_authenticated or current_user.role not in roles:
-                abort(403)
+                refuse(403, callback=callback.__name__)
             return callback(*args, **kwargs)
 
         return guarded
@@ -63,11 +64,11 @@ def scoped_entity(requested: str | None) -> str | None:
         abort(403)
     if current_user.role == "entity":
         if requested and requested.upper() != current_user.entity_code:
-            abort(403)
+            refuse(403, entity=requested)
         return current_user.entity_code
     if current_user.role in ("supervisor", "admin"):
         return requested.upper() if requested else None
-    abort(403)
+    refuse(403, entity=requested)
     return None
 
 

@@ -5,17 +5,27 @@ from __future__ import annotations
 from dash import dcc, html
 from flask_babel import gettext as _
 
-from dashboards._text import kpi_status, localized, ltr, percent, sparkline, target_text
+from dashboards._text import (
+    invalid_note,
+    kpi_status,
+    localized,
+    ltr,
+    percent,
+    point_text,
+    sparkline,
+    target_text,
+)
 from kpis.analysis import Picture
 from kpis.formatting import format_figure
 
 
 def figure_cell(pic: Picture) -> list:
-    """The national value with its coverage; a partial figure says so in words."""
+    """The national value with its coverage; a partial figure says so in words, and so does one
+    that leaves out invalid figures (or is itself invalid)."""
     point = pic.current
-    if point is None or point.value is None:
+    if point is None or (point.value is None and not point.invalid):
         return [_("No figure")]
-    parts: list = [html.Strong(format_figure(point.value, pic.spec.unit))]
+    parts: list = [html.Strong(point_text(point, pic.spec.unit))]
     if point.period != (pic.series[-1].period if pic.series else point.period):
         parts.append(
             html.Span(" " + _("(%(period)s)", period=ltr(point.period.code)), className="muted")
@@ -28,6 +38,8 @@ def figure_cell(pic: Picture) -> list:
         if nat.partial:
             label = _("Partial: %(coverage)s", coverage=label)
         parts.extend([html.Br(), html.Span(label, className="coverage muted")])
+    if nat is not None and nat.invalid:
+        parts.extend([html.Br(), html.Span(invalid_note(nat.invalid), className="coverage muted")])
     return parts
 
 

@@ -6,7 +6,14 @@ import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from dashboards._charts import PALETTE, base_layout, chart_block, series_figure
-from dashboards._text import kpi_status_word, localized, ltr, verdict_word
+from dashboards._text import (
+    figure_text,
+    kpi_status_word,
+    localized,
+    ltr,
+    point_text,
+    verdict_word,
+)
 from kpis.analysis import Picture
 from kpis.formatting import format_figure
 from kpis.periods import PeriodCode
@@ -37,7 +44,7 @@ def series_chart(pic: Picture, chart_id: str):
     rows = [
         [
             ltr(p.period.code),
-            format_figure(p.value, spec.unit),
+            point_text(p, spec.unit),
             format_figure(p.expected, spec.unit),
         ]
         for p in pic.series
@@ -67,6 +74,12 @@ def _forecast_line(pic: Picture):
 def summary(pic: Picture) -> str:
     """One sentence in words: where the KPI stands, against what, and where it is heading."""
     spec = pic.spec
+    if pic.current is not None and pic.current.invalid:
+        return _(
+            "%(code)s: the figure stored for %(period)s is invalid and is left out.",
+            code=spec.code,
+            period=ltr(pic.current.period.code),
+        )
     if pic.value is None:
         return _("%(code)s has no figure yet.", code=spec.code)
     now = format_figure(pic.value, spec.unit)
@@ -121,7 +134,7 @@ def small_multiples(pictures: list[Picture], chart_id: str, title: str):
     rows = [
         [
             f"{p.spec.code} {localized(p.spec, 'name')}",
-            format_figure(p.value, p.spec.unit),
+            figure_text(p.value, p.spec.unit, bool(p.current and p.current.invalid)),
             format_figure(p.expected, p.spec.unit),
             kpi_status_word(p.status),
         ]

@@ -89,6 +89,7 @@ def account_box() -> html.Div:
         [
             html.Span(current_user.name, className="account-name"),
             html.Span(f"{role_label(current_user.role)}{entity}", className="account-role"),
+            html.A(_("Change password"), href="/account/password", className="account-password"),
         ],
         className="account",
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dash import html
 from flask_babel import gettext as _
 
-from kpis.formatting import format_value
+from kpis.formatting import format_figure, format_value
+from kpis.values import is_invalid
 from web.i18n import language
 
 
@@ -69,6 +70,8 @@ STATUS_ICONS = {
     "checked": "🔍",
     "refused": "✖",
     "duplicate": "=",
+    "received": "…",
+    "failed": "⚠",
 }
 
 
@@ -82,6 +85,8 @@ def status_label(status: str) -> str:
         "checked": _("Checked, not yet submitted"),
         "refused": _("Refused"),
         "duplicate": _("Already received"),
+        "received": _("Received, not checked"),
+        "failed": _("Could not be loaded"),
     }
     return f"{STATUS_ICONS.get(status, '')} {words.get(status, status)}".strip()
 
@@ -177,3 +182,32 @@ def sparkline(values: list[float | None], lower_is_better: bool = False) -> str:
         return SPARK[round((1 - level if lower_is_better else level) * (len(SPARK) - 1))]
 
     return "".join(block(v) if v is not None else " " for v in values)
+
+
+def invalid_word() -> str:
+    """What stands for a stored number that is not usable (kpis.values), never `nan` or `inf`."""
+    return _("Invalid")
+
+
+def figure_text(value: float | None, unit: str, invalid: bool = False) -> str:
+    """A figure on the analytics pages (kpis.formatting.format_figure), or "Invalid"."""
+    if invalid or is_invalid(value):
+        return invalid_word()
+    return format_figure(value, unit)
+
+
+def point_text(point, unit: str) -> str:
+    """A point of a KPI's series (kpis.analysis.Point): its figure, or "Invalid"."""
+    if point is None:
+        return ""
+    return figure_text(point.value, unit, point.invalid)
+
+
+def stored_text(value: float | None, unit: str) -> str:
+    """A number as stored (the review's figures): formatted, or "Invalid"."""
+    return invalid_word() if is_invalid(value) else format_value(value, unit)
+
+
+def invalid_note(count: int) -> str:
+    """How many entities' figures a national figure leaves out as invalid."""
+    return _("Invalid figures left out: %(count)d", count=count)

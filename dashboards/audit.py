@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from dashboards._access import page_layout
 from dashboards._components import field, filter_form, select_field, table
 from dashboards._text import when
+from data.audit import chain_head
 from data.db import store_of
 from data.queries import audit_choices, audit_events, entity_choices
 
@@ -22,6 +23,7 @@ AUDIT_ACTION = "audit-action"
 AUDIT_SINCE = "audit-since"
 AUDIT_UNTIL = "audit-until"
 AUDIT_TABLE = "audit-table"
+AUDIT_HEAD = "audit-head"
 
 dash.register_page(__name__, path="/audit", title=lambda: _("Audit trail"), name="Audit")
 
@@ -37,6 +39,7 @@ def _date(text: str | None) -> date | None:
 def layout(entity=None, actor=None, action=None, since=None, until=None, **_kwargs):
     with store_of(current_app).session() as db:
         choices = audit_choices(db)
+        head = chain_head(db)
         entities = [code for code, _en, _ar in entity_choices(db)]
         events = audit_events(
             db,
@@ -108,10 +111,36 @@ def layout(entity=None, actor=None, action=None, since=None, until=None, **_kwar
     return html.Div(
         [
             html.H1(_("Audit trail")),
+            _head(*head),
             form,
             html.P(_("%(count)d events, newest first.", count=len(events))),
             table(headers, rows, _("Audit events"), table_id=AUDIT_TABLE, row_headers=True),
         ]
+    )
+
+
+def _head(events: int, digest: str, at) -> html.Section:
+    """The chain's newest link: whoever keeps this hash can later prove nothing before it changed
+    (`python -m data verify-audit` checks the whole chain)."""
+    return html.Section(
+        [
+            html.H2(_("Chain of events")),
+            html.P(
+                _(
+                    "%(count)d events are chained by SHA-256; the newest (%(when)s) ends in:",
+                    count=events,
+                    when=when(at) if at else "—",
+                )
+            ),
+            html.P(html.Code(digest, dir="ltr", className="hash"), id=AUDIT_HEAD),
+            html.P(
+                _(
+                    "An event changed or deleted outside the tracker breaks the chain: "
+                    "python -m data verify-audit names the first broken event."
+                )
+            ),
+        ],
+        className="card",
     )
 
 

@@ -26,10 +26,17 @@ from dashboards._analytics import (
 )
 from dashboards._components import table
 from dashboards._kpi_table import trend_cell
-from dashboards._text import kpi_status, localized, ltr, status_label, target_text, when
+from dashboards._text import (
+    kpi_status,
+    localized,
+    ltr,
+    point_text,
+    status_label,
+    target_text,
+    when,
+)
 from data import analytics as queries
 from data.db import store_of
-from kpis.formatting import format_figure
 
 ENTITY = PageIds("entity-form", "entity-params", "entity-content")
 
@@ -103,8 +110,8 @@ def scorecard(prog: Programme, code: str) -> html.Section:
                 dcc.Link(
                     [ltr(spec.code), " ", localized(spec, "name")], href=f"/kpi/{spec.code}{query}"
                 ),
-                format_figure(pic.value, spec.unit)
-                if pic and pic.value is not None
+                point_text(pic.current, spec.unit)
+                if pic and pic.current and (pic.value is not None or pic.current.invalid)
                 else _("No figure"),
                 target_text(spec.target, spec.unit, spec.comparator),
                 kpi_status(pic.status if pic else ("no_data" if spec.has_target else "no_target")),

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 
 from dashboards._access import page_layout
 from dashboards._components import table
-from dashboards._text import localized
+from dashboards._text import invalid_word, localized
 from data import analytics as queries
 from data.db import store_of
 from kpis.formatting import format_number
+from kpis.values import is_invalid
 
 dash.register_page(
     __name__, path="/international", title=lambda: _("International context"), name="International"
@@ -26,7 +27,9 @@ def layout(**_kwargs):
     rows = [
         [
             localized(i, "name"),
-            _("Rank %(value)s", value=format_number(i.value, 0))
+            invalid_word()
+            if is_invalid(i.value)
+            else _("Rank %(value)s", value=format_number(i.value, 0))
             if i.measure == "rank"
             else _("Score %(value)s", value=format_number(i.value, 2)),
             i.year,

@@ -31,6 +31,8 @@ from dashboards._charts import chart_block, ranked_bars
 from dashboards._kpi_table import figure_cell
 from dashboards._series import series_chart
 from dashboards._text import (
+    invalid_note,
+    invalid_word,
     kpi_status,
     kpi_status_word,
     localized,
@@ -164,6 +166,14 @@ def ranked(prog: Programme, code: str):
     return sorted(pictures, key=lambda item: (sign * item[1].value, item[0]))
 
 
+def invalid_entities(prog: Programme, code: str) -> list[str]:
+    """Entities whose figure at the as-of quarter is stored but not usable: listed as invalid,
+    after the ranked ones, and left out of the bars."""
+    return sorted(
+        e for e, p in prog.entity_pictures(code).items() if p.current and p.current.invalid
+    )
+
+
 def comparison_frame(prog: Programme, code: str) -> pd.DataFrame:
     spec = prog.spec(code)
     rows = [
@@ -221,6 +231,9 @@ def comparison(prog: Programme, code: str) -> html.Section:
         count=len(items),
         off=sum(1 for _e, p in items if p.status == "off_track"),
     )
+    invalid = invalid_entities(prog, code)
+    if invalid:
+        summary = f"{summary} {invalid_note(len(invalid))}."
     rows = [
         [
             label,
@@ -229,6 +242,14 @@ def comparison(prog: Programme, code: str) -> html.Section:
             kpi_status_word(p.status),
         ]
         for label, (_e, p) in zip(labels, items, strict=True)
+    ] + [
+        [
+            localized(prog.entity_names[e], "name") if e in prog.entity_names else e,
+            invalid_word(),
+            format_figure(prog.entity_pictures(code)[e].expected, spec.unit),
+            kpi_status_word(prog.entity_pictures(code)[e].status),
+        ]
+        for e in invalid
     ]
     return html.Section(
         [

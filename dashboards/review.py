@@ -9,17 +9,24 @@ import dash
 from dash import Input, Output, State, dcc, html
 from flask import abort, current_app
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from dashboards._access import db_user, page_layout, roles_required
 from dashboards._components import field, filter_form, notice, select_field, table
-from dashboards._text import localized, ltr, status_label, when
+from dashboards._text import localized, ltr, status_label, stored_text, when
 from data.db import store_of
 from data.models import Period, Submission
 from data.queries import quarter_choices, review_lines, review_queue
 from etl.messages import render_all
-from etl.workflow import WorkflowError, approve, lock_period, return_for_changes, unlock_period
-from kpis.formatting import format_value
+from etl.workflow import (
+    OwnSubmission,
+    WorkflowError,
+    approve,
+    lock_period,
+    return_for_changes,
+    unlock_period,
+)
 
 REVIEW_SUBMISSION = "review-submission"
 REVIEW_APPROVE = "review-approve"
@@ -93,11 +100,11 @@ def _detail(chosen, lines, report) -> html.Section:
         [
             f"{line.kpi} · {localized(line, 'name')}",
             line.period,
-            format_value(line.value, line.unit),
+            stored_text(line.value, line.unit),
             _number(line.numerator),
             _number(line.denominator),
-            format_value(line.previous_quarter, line.unit) or "—",
-            format_value(line.previous_revision, line.unit) or "—",
+            stored_text(line.previous_quarter, line.unit) or "—",
+            stored_text(line.previous_revision, line.unit) or "—",
             line.comment,
         ]
         for line in lines
@@ -122,21 +129,40 @@ def _detail(chosen, lines, report) -> html.Section:
             ),
             table(headers, rows, _("Figures of this submission"), row_headers=True),
             dcc.Store(id=REVIEW_SUBMISSION, data=chosen.id),
-            html.Div(
-                [
-                    html.Button(_("Approve"), id=REVIEW_APPROVE, className="button primary"),
-                    field(
-                        _("Reason for returning (the entity will see it)"),
-                        dcc.Textarea(id=REVIEW_REASON, rows=2),
-                        REVIEW_REASON,
-                    ),
-                    html.Button(_("Return to the entity"), id=REVIEW_RETURN, className="button"),
-                ],
-                className="actions",
-            ),
+            _decision(chosen),
             html.Div(id=REVIEW_RESULT, **{"aria-live": "polite"}),
         ],
         className="card",
+    )
+
+
+def _own_upload() -> str:
+    return _("You uploaded this submission: another member of the programme office reviews it.")
+
+
+def _decision(chosen) -> html.Div:
+    """Approve and return, or why not: the rule itself is enforced by etl.workflow."""
+    if chosen.uploaded_by and chosen.uploaded_by == current_user.email:
+        return html.Div(
+            [
+                html.Button(_("Approve"), id=REVIEW_APPROVE, hidden=True),
+                html.Button(_("Return to the entity"), id=REVIEW_RETURN, hidden=True),
+                dcc.Textarea(id=REVIEW_REASON, hidden=True),
+                html.P(_own_upload()),
+            ],
+            className="actions",
+        )
+    return html.Div(
+        [
+            html.Button(_("Approve"), id=REVIEW_APPROVE, className="button primary"),
+            field(
+                _("Reason for returning (the entity will see it)"),
+                dcc.Textarea(id=REVIEW_REASON, rows=2),
+                REVIEW_REASON,
+            ),
+            html.Button(_("Return to the entity"), id=REVIEW_RETURN, className="button"),
+        ],
+        className="actions",
     )
 
 
@@ -151,7 +177,7 @@ def _provenance(chosen) -> html.P:
 
 
 def _number(value: float | None) -> str:
-    return format_value(value, "count") if value is not None else ""
+    return stored_text(value, "count") if value is not None else ""
 
 
 def _locks(quarters, chosen: str) -> html.Section:
@@ -203,6 +229,8 @@ def decide(_approve, _return, submission_id, reason):
                 return_for_changes(db, submission, db_user(db), reason or "")
             else:
                 approve(db, submission, db_user(db))
+    except OwnSubmission:
+        return notice(_own_upload(), "error")
     except WorkflowError:
         message = (
             _("Write the reason the entity should act on, then return it.")

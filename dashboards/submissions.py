@@ -9,6 +9,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from dashboards._access import db_user, page_layout, roles_required, scoped_entity
 from dashboards._components import filter_form, notice, select_field, table
@@ -16,7 +17,7 @@ from dashboards._text import ltr, pick, status_label, when
 from data.db import store_of
 from data.models import Entity, Period, Upload
 from data.queries import entity_choices, quarter_choices, submission_history
-from etl.ingest import Outcome, ingest
+from etl.ingest import Incoming, Outcome, ingest_isolated
 from etl.load import StoredFile
 from etl.messages import Problem
 from etl.storage import read_original
@@ -269,19 +270,10 @@ def _checked(upload_id: int | None, code: str) -> Outcome | None:
 
 
 def _ingest(data: bytes, name: str, code: str, period: str, submit: bool, stored=None):
-    settings = current_app.config
-    with store_of(current_app).transaction() as db:
-        return ingest(
-            db,
-            data,
-            name,
-            db_user(db),
-            Path(settings["UPLOAD_DIR"]),
-            submit=submit,
-            entity_code=code,
-            period=period,
-            stored=stored,
-        )
+    incoming = Incoming(data, name, code, period, stored)
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    store = store_of(current_app)
+    return ingest_isolated(store, [incoming], current_user.id, folder, submit=submit)[0]
 
 
 def report(outcome, file_name: str = "") -> html.Div:

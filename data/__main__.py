@@ -1,4 +1,5 @@
-"""Command line for the store: `python -m data init | seed-demo | create-user | catalogue`."""
+"""Command line for the store: `python -m data init | seed-demo | create-user | reset-password |
+force-reset | catalogue | verify-audit`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from data.catalogue import catalogue_csv, load_catalogue
 from data.db import Store, migrate
 from data.demo import seed_demo
-from data.users import AccountError, create_user
+from data.users import AccountError, create_user, force_password_reset
 from web.config import Settings
 
 
@@ -27,11 +28,26 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--entity", help="entity code, for entity users")
     user.add_argument("--name", default="")
     commands.add_parser("catalogue", help="print the KPI catalogue as CSV")
+    reset = commands.add_parser(
+        "reset-password",
+        help="set a user's password from stdin; they must choose their own at the next sign-in",
+    )
+    reset.add_argument("--email", required=True)
+    force = commands.add_parser(
+        "force-reset",
+        help="end a user's sessions; they must choose a new password at the next sign-in",
+    )
+    force.add_argument("--email", required=True)
+    commands.add_parser(
+        "verify-audit", help="check the audit trail's hash chain; name the first broken event"
+    )
     args = parser.parse_args(argv)
 
     url = Settings.from_env().database_url
     if args.command == "init":
         return init(url)
+    if args.command == "verify-audit":
+        return verify_audit(url)
     store = Store(url)
     with store.transaction() as session:
         if args.command == "seed-demo":
@@ -41,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             return _create_user(session, args)
         elif args.command == "catalogue":
             sys.stdout.write(catalogue_csv(session))
+        elif args.command in ("reset-password", "force-reset"):
+            new = _read_password() if args.command == "reset-password" else None
+            return _force_reset(session, args.email, new)
     return 0
 
 
@@ -53,6 +72,17 @@ def init(url: str) -> int:
     return 0
 
 
+def verify_audit(url: str) -> int:
+    """Exit status 0 when the chain is intact, 1 at the first broken event."""
+    from data.audit import verify_chain
+
+    store = Store(url)
+    with store.session() as session:
+        check = verify_chain(session)
+    print(check.describe(), file=sys.stdout if check.ok else sys.stderr)
+    return 0 if check.ok else 1
+
+
 def _create_user(session, args) -> int:
     password = _read_password()
     try:
@@ -63,6 +93,17 @@ def _create_user(session, args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"created {user.role} {user.email}")
+    return 0
+
+
+def _force_reset(session, email: str, new: str | None) -> int:
+    try:
+        user = force_password_reset(session, email, new)
+    except AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    done = "password set; " if new is not None else ""
+    print(f"{user.email}: {done}sessions ended; a new password is asked for at the next sign-in")
     return 0
 
 

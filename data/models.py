@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -225,7 +226,30 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # set by an administrator (`python -m data force-reset`): the user must choose a new password
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     entity: Mapped[Entity | None] = relationship()
+
+
+class UserSession(Base):
+    """A signed-in session held on the server: the cookie carries only a random token, whose
+    SHA-256 is `token_hash`. Sign-out, the timeouts and any change of the user's role, entity,
+    password or state end it (see web/sessions.py)."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # what the user was at sign-in: a session stops working when any of it changes
+    role: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    credential: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str] = mapped_column(String(30), default="")
 
 
 class Submission(Base):
@@ -267,7 +291,9 @@ class Submission(Base):
     observations: Mapped[list[Observation]] = relationship(back_populates="submission")
 
 
-UPLOAD_OUTCOMES = ("refused", "checked", "submitted", "duplicate")
+# `received`: kept and recorded, not yet checked (a crash while reading leaves it so);
+# `failed`: the tracker could not finish loading it (the file is kept, an audit event says why)
+UPLOAD_OUTCOMES = ("received", "refused", "checked", "submitted", "duplicate", "failed")
 
 
 class Upload(Base):
@@ -288,9 +314,21 @@ class Upload(Base):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
 
 
+def finite(column: str) -> str:
+    """The store's own rule that a number is finite, the same on SQLite and PostgreSQL: NaN (which
+    PostgreSQL orders above every number) and the infinities are above the largest float. SQLite
+    stores NaN as NULL and keeps infinities, which this refuses (issue 12)."""
+    return f"{column} IS NULL OR abs({column}) <= 1.7976931348623157e308"
+
+
 class Observation(Base):
     __tablename__ = "observations"
-    __table_args__ = (UniqueConstraint("submission_id", "kpi_id", "period_id"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "kpi_id", "period_id"),
+        CheckConstraint(finite("value"), name="value_finite"),
+        CheckConstraint(finite("numerator"), name="numerator_finite"),
+        CheckConstraint(finite("denominator"), name="denominator_finite"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
@@ -305,8 +343,15 @@ class Observation(Base):
 
 
 class AuditEvent(Base):
+    """One step in the audit trail. Events form a hash chain in `seq` order (see data/audit.py):
+    each `hash` covers the event and the hash of the one before, so an edit or a deletion made
+    outside the app breaks the chain at that event."""
+
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     actor: Mapped[str] = mapped_column(String(254), default="")
@@ -317,3 +362,14 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditHead(Base):
+    """The chain's newest link, one row: writers lock it so that events are chained one after
+    another even when several transactions record at once."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,4 +1,5 @@
-"""Accounts: creation, Argon2id password hashing and the development demo accounts."""
+"""Accounts: creation, Argon2id password hashing, password changes and forced resets, ending a
+user's sessions, and the development demo accounts."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from data.audit import record
-from data.models import ROLES, Entity, User
+from data.models import ROLES, Entity, User, UserSession, utcnow
+from data.passwords import MAX_PASSWORD, MESSAGES, password_problem
 
 # Argon2id at RFC 9106's low-memory profile (t=3, 64 MiB, p=4): above OWASP's minimum (t=2, 19 MiB).
 HASHER = PasswordHasher()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 12
 DEMO_PASSWORD = "demo-password-2025"  # noqa: S105 - development-only accounts, refused in production
 DEMO_ACCOUNTS = (
     ("admin@demo.gov.om", "Demo administrator", "admin", None),
@@ -29,7 +30,26 @@ DEMO_ACCOUNTS = (
 
 
 class AccountError(ValueError):
-    """A user cannot be created as asked."""
+    """A user cannot be created or changed as asked."""
+
+
+class PasswordRefused(AccountError):
+    """The password breaks a rule of data/passwords.py; `code` names which."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(MESSAGES[code])
+        self.code = code
+
+
+class WrongPassword(AccountError):
+    """The password given to confirm a change is not the user's."""
+
+
+def check_new_password(password: str, email: str = "") -> None:
+    """Raise PasswordRefused unless `password` may be chosen by the user of `email`."""
+    code = password_problem(password, email)
+    if code:
+        raise PasswordRefused(code)
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,7 @@ class Account:
     entity_id: int | None
     entity_code: str | None
     language: str
+    must_change_password: bool = False
 
 
 def hash_password(password: str) -> str:
@@ -72,8 +93,7 @@ def create_user(
         raise AccountError(f"not an e-mail address: {email!r}")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    check_new_password(password, email)
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise AccountError(f"a user with e-mail {email} exists already")
     entity = None
@@ -92,6 +112,7 @@ def create_user(
         password_hash=hash_password(password),
         entity_id=entity.id if entity else None,
         is_demo=is_demo,
+        password_changed_at=utcnow(),
     )
     session.add(user)
     session.flush()
@@ -108,6 +129,8 @@ def create_user(
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
+    if len(password) > MAX_PASSWORD:
+        return None  # never hash more than any password may be
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.active:
         verify_password(_dummy_hash(), password)  # same work whether or not the account exists
@@ -131,7 +154,69 @@ def account(session: Session, user_id: int) -> Account | None:
         user.entity_id,
         user.entity.code if user.entity else None,
         user.language,
+        user.must_change_password,
     )
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> int:
+    """The user's own change: the current password first, then the rules. Every session of the
+    user ends (the caller starts a new one for the browser that asked); returns how many."""
+    if not verify_password(user.password_hash, current[: MAX_PASSWORD + 1]):
+        raise WrongPassword("the current password is not right")
+    if new == current:
+        raise PasswordRefused("unchanged")
+    check_new_password(new, user.email)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    ended = end_sessions(session, user.id, "password changed")
+    record(
+        session,
+        "user.password_change",
+        "user",
+        user.id,
+        user=user,
+        entity_id=user.entity_id,
+        after={"sessions_ended": ended},
+    )
+    return ended
+
+
+def force_password_reset(session: Session, email: str, new: str | None = None) -> User:
+    """An administrator's reset: the user must choose a new password at the next sign-in (after
+    signing in with `new`, when given, or with the old password); their sessions end now."""
+    user = find_user(session, email)
+    if user is None:
+        raise AccountError(f"no user with e-mail {email.strip().lower()}")
+    if new is not None:
+        check_new_password(new, user.email)
+        user.password_hash = hash_password(new)
+        user.password_changed_at = utcnow()
+    user.must_change_password = True
+    ended = end_sessions(session, user.id, "password reset")
+    record(
+        session,
+        "user.password_reset_forced",
+        "user",
+        user.id,
+        entity_id=user.entity_id,
+        after={"email": user.email, "new_password_set": new is not None, "sessions_ended": ended},
+    )
+    return user
+
+
+def end_sessions(session: Session, user_id: int, reason: str) -> int:
+    """End every open session of the user; return how many."""
+    done = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason[:30])
+    )
+    return done.rowcount
 
 
 def ensure_demo_accounts(session: Session) -> list[tuple[str, str]]:

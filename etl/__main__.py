@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from data.db import Store
 from data.models import User
-from etl.ingest import Incoming, ingest_many
+from etl.ingest import Incoming, ingest_isolated
 from etl.messages import Problem
 from web.config import Settings
 
@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--user", required=True, help="e-mail of the uploading user")
     load.add_argument("--submit", action="store_true", help="submit (default: check only)")
     load.add_argument("--lang", choices=("en", "ar"), default="en")
+    load.add_argument(
+        "--entity",
+        help="whose files these are (office users; default: each file's About sheet). "
+        "An entity user's files are always its own entity's.",
+    )
     out = commands.add_parser("export", help="write every figure as CSV")
     out.add_argument("-o", "--output", required=True)
     args = parser.parse_args(argv)
@@ -92,20 +97,20 @@ def _ingest(store: Store, settings: Settings, args) -> int:
         incoming: list[tuple[int, Incoming]] = []
         for position, name in enumerate(chunk):
             try:
-                incoming.append((position, Incoming(Path(name).read_bytes(), Path(name).name)))
+                data = Path(name).read_bytes()
+                incoming.append((position, Incoming(data, Path(name).name, args.entity)))
             except OSError as error:
                 lines[position] = f"{name}: refused: {error.strerror}"
                 refused += 1
                 progress.step()
-        with store.transaction() as db:
-            outcomes = ingest_many(
-                db,
-                [file for _, file in incoming],
-                db.get(User, user.id),
-                settings.upload_dir,
-                submit=args.submit,
-                progress=progress.step,
-            )
+        outcomes = ingest_isolated(
+            store,
+            [file for _, file in incoming],
+            user.id,
+            settings.upload_dir,
+            submit=args.submit,
+            progress=progress.step,
+        )
         for (position, _), outcome in zip(incoming, outcomes, strict=True):
             lines[position] = _line(chunk[position], outcome, gettext)
             refused += not outcome.loaded

@@ -15,6 +15,7 @@ from etl.load import code_ids
 from kpis.path import expected_value
 from kpis.periods import PeriodCode, reporting_period
 from kpis.spec import KpiSpec
+from kpis.values import usable
 
 CUMULATIVE_UNITS = ("milestone",)
 
@@ -116,6 +117,8 @@ def official_histories(
     )
     latest: dict[int, dict[int, dict[str, float]]] = {}
     for entity_id, kpi_id, code, value in rows:
+        if not usable(value):  # an invalid stored figure is no history to compare with
+            continue
         latest.setdefault(entity_id, {}).setdefault(kpi_id, {})[code] = value
     return {
         entity_id: {kpi_id: list(values.values()) for kpi_id, values in kpis.items()}

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from data.models import Entity, Kpi, Observation, Period, Submission
+from kpis.formatting import INVALID
+from kpis.values import is_invalid
 
 COLUMNS = (
     "entity",
@@ -29,9 +31,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> object:
-    """Text that Excel would read as a formula is prefixed with an apostrophe."""
+    """Text that Excel would read as a formula is prefixed with an apostrophe; a stored number
+    that is not usable (kpis.values) is written `invalid`, never `nan` or `inf`."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    if isinstance(value, float) and is_invalid(value):
+        return INVALID
     return "" if value is None else value
 
 

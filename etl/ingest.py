@@ -3,25 +3,36 @@ ones as submissions in the caller's transaction. A refused file changes no figur
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import JSON, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from data.audit import audit_event, record_all
 from data.models import Entity, Period, Submission, Upload, User, utcnow
 from etl.due import History, due_kpis, official_histories
-from etl.load import Pending, StoredFile, code_ids, file_fields, write_submissions
+from etl.load import (
+    Pending,
+    StoredFile,
+    code_ids,
+    file_fields,
+    lock_entities,
+    write_submissions,
+)
 from etl.messages import Problem, report_of
-from etl.read import RawWorkbook, UnreadableWorkbook, read_workbook
+from etl.parse import shown_text
+from etl.read import RawWorkbook, RefusedWorkbook, read_workbook
 from etl.safety import check_file
 from etl.storage import keep
 from etl.validate import Expectation, validate
 from kpis.periods import parse_period
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,6 +67,25 @@ class Incoming:
     entity_code: str | None = None
     period: str | None = None
     stored: StoredFile | None = None
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A file kept on disk with the upload row that names its uploader, both committed."""
+
+    stored: StoredFile
+    upload_id: int
+
+
+class IngestFailed(RuntimeError):
+    """The batch could not be written (a fault of the tracker or its store, not of the files);
+    `receipts` are the kept files and their upload rows, committed before it failed."""
+
+    def __init__(self, receipts: list[Receipt], error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.receipts = receipts
+        self.error = error
 
 
 def ingest(
@@ -92,9 +122,18 @@ def ingest_many(
     and written together: a few statements for the batch cost less than a few for every file."""
     if not files:
         return []
-    kept = [f.stored or keep(session, upload_dir, f.data, f.name) for f in files]
-    batch = _Batch.read(session, today or date.today(), [k.sha256 for k in kept])
+    receipts = receive(session, files, user, upload_dir)
+    try:
+        return _check_and_write(session, files, receipts, user, submit, today, progress)
+    except Exception as error:
+        raise IngestFailed(receipts, error) from error
+
+
+def _check_and_write(session, files, receipts, user, submit, today, progress) -> list[Outcome]:
+    kept = [receipt.stored for receipt in receipts]
+    batch = _Batch.read(session, today or date.today())
     opened = [_open(batch, f, user) for f in files]
+    batch.claim(opened, receipts)
     histories = _histories(session, [outcome for outcome, _ in opened])
     outcomes, pending = [], []
     for (outcome, workbook), stored in zip(opened, kept, strict=True):
@@ -107,8 +146,88 @@ def ingest_many(
     write_submissions(session, [p for p in pending if p is not None])
     for outcome, item in zip(outcomes, pending, strict=True):
         outcome.submission_id = item.id if item else None
-    _record_uploads(batch, user, outcomes, kept)
+    _record_uploads(batch, user, outcomes, receipts)
     return outcomes
+
+
+def receive(session: Session, files: Sequence[Incoming], user: User, upload_dir: Path):
+    """Keep every file and record who sent it, committed on a connection of its own before any
+    file is read: whatever reading does, a crash included, the file stays with a row naming its
+    uploader. A file already received (a retry) keeps its receipt."""
+    fresh = [f for f in files if f.receipt is None]
+    made: list[Receipt] = []
+    if fresh:
+        with Session(session.get_bind()) as own, own.begin():
+            kept = [f.stored or keep(own, upload_dir, f.data, f.name) for f in fresh]
+            at = utcnow()
+            rows = [_upload_row(user, at, stored) for stored in kept]
+            ids = own.connection().execute(_INSERT_UPLOADS, rows).scalars().all()
+        made = [Receipt(stored, id_) for stored, id_ in zip(kept, ids, strict=True)]
+    fresh_receipts = iter(made)
+    return [f.receipt or next(fresh_receipts) for f in files]
+
+
+def _upload_row(user: User, at: datetime, stored: StoredFile) -> dict[str, Any]:
+    return {
+        "uploaded_by_id": user.id,
+        "uploaded_at": at,
+        "entity_id": None,
+        "period_id": None,
+        "outcome": "received",
+        "report": {},
+        "submission_id": None,
+        **file_fields(stored),
+    }
+
+
+def ingest_isolated(store, files: Sequence[Incoming], user_id: int, upload_dir: Path, **options):
+    """`ingest_many` in a transaction of its own (of `store`, a data.db.Store). When the batch
+    cannot be written, each file is tried alone, so one bad file never costs the others; a file
+    that fails alone is recorded as failed (kept, with its uploader and an audit event)."""
+    try:
+        with store.transaction() as db:
+            return ingest_many(db, files, db.get(User, user_id), upload_dir, **options)
+    except IngestFailed as failed:
+        options.pop("progress", None)
+        if len(files) > 1:
+            retried = [replace(f, receipt=r) for f, r in zip(files, failed.receipts, strict=True)]
+            return [
+                outcome
+                for file in retried
+                for outcome in ingest_isolated(store, [file], user_id, upload_dir, **options)
+            ]
+        with store.transaction() as db:
+            return [fail_upload(db, failed.receipts[0], db.get(User, user_id), failed.error)]
+
+
+def fail_upload(session: Session, receipt: Receipt, user: User, error: BaseException) -> Outcome:
+    """Record that the tracker could not load a kept file: its upload row and an audit event
+    (for the office: the error's type and first words; never shown to the uploader)."""
+    LOG.error("upload %s could not be loaded", receipt.upload_id, exc_info=error)
+    outcome = Outcome("failed", [Problem("ingest_failed", {"upload": receipt.upload_id})])
+    outcome.upload_id = receipt.upload_id
+    session.execute(
+        update(Upload)
+        .where(Upload.id == receipt.upload_id)
+        .values(outcome="failed", report=outcome.report())
+    )
+    record_all(
+        session,
+        [
+            audit_event(
+                "upload.failed",
+                "upload",
+                receipt.upload_id,
+                user=user,
+                after={
+                    "file": receipt.stored.name,
+                    "sha256": receipt.stored.sha256,
+                    "error": f"{type(error).__name__}: {str(error)[:200]}",
+                },
+            )
+        ],
+    )
+    return outcome
 
 
 @dataclass
@@ -123,12 +242,32 @@ class _Batch:
     received: dict[str, list[Any]]
 
     @classmethod
-    def read(cls, session: Session, today: date, hashes: list[str]) -> _Batch:
-        received: dict[str, list[Any]] = {}
-        for row in _run(session, _RECEIVED, hashes=sorted(set(hashes))):
-            received.setdefault(row.file_sha256, []).append(row)
+    def read(cls, session: Session, today: date) -> _Batch:
         periods = {row.code: row for row in _run(session, _PERIODS)}
-        return cls(session, today, utcnow(), periods, received)
+        return cls(session, today, utcnow(), periods, {})
+
+    def claim(self, opened: list[tuple[Outcome, Any]], receipts: list[Receipt]) -> None:
+        """Write whose each file is, then read what was received before under the lock of those
+        entities (PostgreSQL locks their rows; on SQLite the first write takes the store's
+        write lock): the same file sent twice at once makes one submission, not two."""
+        ids = code_ids(self.session, Entity)
+        readable = sorted({ids[o.entity] for o, workbook in opened if workbook is not None})
+        lock_entities(self.session.connection(), readable)
+        rows = []
+        for (outcome, _workbook), receipt in zip(opened, receipts, strict=True):
+            entity = _ref(self.session, Entity, outcome.entity)
+            period = _ref(self.session, Period, outcome.period)
+            rows.append(
+                {
+                    "upload_id": receipt.upload_id,
+                    "to_entity": entity.id if entity else None,
+                    "to_period": period.id if period else None,
+                }
+            )
+        _run(self.session, _CLAIM_UPLOADS, rows)
+        hashes = sorted({receipt.stored.sha256 for receipt in receipts})
+        for row in _run(self.session, _RECEIVED, hashes=hashes):
+            self.received.setdefault(row.file_sha256, []).append(row)
 
     def already_received(self, entity_id: int, period_id: int, sha256: str) -> bool:
         return any(
@@ -170,11 +309,28 @@ _RECEIVED = select(
     Submission.uploaded_at,
 ).where(Submission.file_sha256.in_(bindparam("hashes", expanding=True)))
 _INSERT_UPLOADS = insert(Upload).returning(Upload.id, sort_by_parameter_order=True)
+_CLAIM_UPLOADS = (
+    update(Upload)
+    .where(Upload.id == bindparam("upload_id"))
+    .values(entity_id=bindparam("to_entity"), period_id=bindparam("to_period"))
+)
+_RECORD_UPLOADS = (
+    update(Upload)
+    .where(Upload.id == bindparam("upload_id"))
+    .values(
+        entity_id=bindparam("to_entity"),
+        period_id=bindparam("to_period"),
+        outcome=bindparam("to_outcome"),
+        report=bindparam("to_report", type_=JSON),
+        submission_id=bindparam("to_submission"),
+    )
+)
 
 
-def _run(session: Session, statement, **params):
-    """A prepared statement on the session's connection, without the ORM's per-query work."""
-    return session.connection().execute(statement, params)
+def _run(session: Session, statement, many=None, **params):
+    """A prepared statement on the session's connection, without the ORM's per-query work;
+    `many`, a list of parameter sets, runs it once for each."""
+    return session.connection().execute(statement, many if many is not None else params)
 
 
 def _ref(session: Session, model, code: str | None) -> _Ref | None:
@@ -201,39 +357,34 @@ def _pending(batch: _Batch, outcome: Outcome, user: User, stored, submit: bool) 
     return None
 
 
-def _record_uploads(batch: _Batch, user: User, outcomes: list[Outcome], kept) -> None:
-    """Every file's upload row and audit event, in two statements for the whole batch."""
+def _record_uploads(batch: _Batch, user: User, outcomes: list[Outcome], receipts) -> None:
+    """Every file's outcome on its upload row, and its audit event: two statements a batch."""
     session, at = batch.session, batch.at
-    rows = []
-    for outcome, stored in zip(outcomes, kept, strict=True):
+    rows, events = [], []
+    for outcome, receipt in zip(outcomes, receipts, strict=True):
         entity = _ref(session, Entity, outcome.entity)
         period = _ref(session, Period, outcome.period)
+        outcome.upload_id = receipt.upload_id
         rows.append(
             {
-                "uploaded_by_id": user.id,
-                "uploaded_at": at,
-                "entity_id": entity.id if entity else None,
-                "period_id": period.id if period else None,
-                "outcome": outcome.outcome,
-                "report": outcome.report(),
-                "submission_id": outcome.submission_id,
-                **file_fields(stored),
+                "upload_id": receipt.upload_id,
+                "to_entity": entity.id if entity else None,
+                "to_period": period.id if period else None,
+                "to_outcome": outcome.outcome,
+                "to_report": outcome.report(),
+                "to_submission": outcome.submission_id,
             }
         )
-    ids = session.connection().execute(_INSERT_UPLOADS, rows).scalars().all()
-    events = []
-    for outcome, stored, upload_id, row in zip(outcomes, kept, ids, rows, strict=True):
-        outcome.upload_id = upload_id
         events.append(
             audit_event(
                 f"upload.{outcome.outcome}",
                 "upload",
-                upload_id,
+                receipt.upload_id,
                 user=user,
-                entity_id=row["entity_id"],
+                entity_id=entity.id if entity else None,
                 after={
-                    "file": stored.name,
-                    "sha256": stored.sha256,
+                    "file": receipt.stored.name,
+                    "sha256": receipt.stored.sha256,
                     "period": outcome.period,
                     "errors": len(outcome.errors),
                     "warnings": len(outcome.warnings),
@@ -241,6 +392,7 @@ def _record_uploads(batch: _Batch, user: User, outcomes: list[Outcome], kept) ->
                 at=at,
             )
         )
+    _run(session, _RECORD_UPLOADS, rows)
     record_all(session, events)
 
 
@@ -251,13 +403,13 @@ def _open(batch: _Batch, incoming: Incoming, user: User) -> tuple[Outcome, RawWo
         return Outcome("refused", [problem], entity=_own_entity(user, incoming.entity_code)), None
     try:
         workbook = read_workbook(incoming.data)
-    except UnreadableWorkbook:
-        damaged = [Problem("damaged")]
-        return Outcome("refused", damaged, entity=_own_entity(user, incoming.entity_code)), None
+    except RefusedWorkbook as refusal:  # its structure, or the reader crashed or timed out
+        entity = _own_entity(user, incoming.entity_code)
+        return Outcome("refused", refusal.problems, entity=entity), None
     about = workbook.about
-    entity_code = (incoming.entity_code or about.get("entity") or user_entity(user) or "").upper()
+    entity_code = _own_entity(user, incoming.entity_code) or about.get("entity", "").upper()
     period = (incoming.period or about.get("period") or "").upper()
-    if refusal := _who_and_when(batch, user, entity_code, period):
+    if refusal := _who_and_when(batch, user, incoming.entity_code, entity_code, period):
         known_period = period if period in batch.periods else None
         return Outcome("refused", [refusal], entity=entity_code or None, period=known_period), None
     return Outcome("valid", entity=entity_code, period=period), workbook
@@ -298,15 +450,23 @@ def user_entity(user: User) -> str | None:
     return user.entity.code if user.entity else None
 
 
-def _own_entity(user: User, entity_code: str | None) -> str | None:
-    return (entity_code or user_entity(user) or "").upper() or None
+def _own_entity(user: User, requested: str | None) -> str | None:
+    """Whose file it is, as far as the uploader decides: an entity team's own entity, always
+    (on the web and the command line alike, so a template of another entity is refused and
+    recorded under the uploader's); the entity the office names, else (None) the About sheet's."""
+    if user.role == "entity":
+        return user_entity(user)
+    return (requested or "").upper() or None
 
 
-def _who_and_when(batch: _Batch, user: User, entity_code: str, period: str) -> Problem | None:
+def _who_and_when(
+    batch: _Batch, user: User, requested: str | None, entity_code: str, period: str
+) -> Problem | None:
     if not entity_code:
         return Problem("no_entity")
-    if user.role == "entity" and entity_code != user_entity(user):
-        return Problem("other_entity", {"found": entity_code, "expected": user_entity(user)})
+    if user.role == "entity" and (requested or entity_code).upper() != user_entity(user):
+        found = shown_text((requested or entity_code).upper())
+        return Problem("other_entity", {"found": found, "expected": user_entity(user)})
     if user.role not in ("entity", "supervisor", "admin"):
         return Problem("not_allowed")
     if entity_code not in code_ids(batch.session, Entity):
@@ -314,10 +474,10 @@ def _who_and_when(batch: _Batch, user: User, entity_code: str, period: str) -> P
     try:
         code = parse_period(period)
     except ValueError:
-        return Problem("unknown_period", {"cell": "About!B3", "found": period or "—"})
+        return Problem("unknown_period", {"cell": "About!B3", "found": shown_text(period or "—")})
     row = batch.periods.get(code.code)
     if row is None or code.quarter is None:
-        return Problem("unknown_period", {"cell": "About!B3", "found": period})
+        return Problem("unknown_period", {"cell": "About!B3", "found": shown_text(period)})
     if row.locked:
         return Problem("locked_period", {"period": row.code})
     if code.end >= batch.today:

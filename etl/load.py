@@ -124,9 +124,7 @@ def _chain(connection, submitted: list[Pending]) -> None:
     if not submitted:
         return
     entity_ids = sorted({p.entity.id for p in submitted})
-    if connection.dialect.name != "sqlite":  # SQLite already allows one writer at a time
-        # one writer per entity at a time, so that concurrent uploads leave one current submission
-        connection.execute(_LOCK_ENTITIES, {"entity_ids": entity_ids})
+    lock_entities(connection, entity_ids)
     pairs = {(p.entity.id, p.period.id) for p in submitted}
     found = connection.execute(
         _CURRENT, {"entity_ids": entity_ids, "period_ids": sorted({p for _, p in pairs})}
@@ -147,6 +145,14 @@ def _chain(connection, submitted: list[Pending]) -> None:
         current[(item.entity.id, item.period.id)] = item
     if superseded:
         connection.execute(_SUPERSEDE, {"previous": superseded})
+
+
+def lock_entities(connection, entity_ids: Sequence[int]) -> None:
+    """One writer per entity at a time (until the transaction ends), so that concurrent
+    uploads leave one current submission and see each other's files. SQLite already allows
+    one writer at a time."""
+    if entity_ids and connection.dialect.name != "sqlite":
+        connection.execute(_LOCK_ENTITIES, {"entity_ids": sorted(entity_ids)})
 
 
 def _id_of(row) -> int | None:

@@ -1,19 +1,41 @@
-"""Read a workbook's sheets with python-calamine; openpyxl only to see number formats when a
-bare fraction must be told apart from a percentage-formatted cell."""
+"""Read a workbook's sheets with python-calamine, in a worker process under a memory and a time
+ceiling (etl.sandbox), after its structure was checked there (etl.structure). The server never
+parses an uploaded file's XML itself; what comes back is plain cell values."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from etl.contract import ABOUT_FIELDS, ABOUT_SHEET, DATA_SHEET, INPUT_KEYS, match_header
+from etl.messages import Problem
+from etl.sandbox import Sandbox, WorkerFailed
+from etl.structure import Limits, inspect_workbook
 
-from etl.contract import ABOUT_FIELDS, ABOUT_SHEET, DATA_SHEET
+HEADER_ROWS = 20  # where the validator looks for the header row
+LIMITS = Limits()  # what no template exceeds (etl.structure)
+LOADED_KEYS = ("code", "period", *INPUT_KEYS)
 
 
-class UnreadableWorkbook(ValueError):
+class RefusedWorkbook(ValueError):
+    """The file is refused before its values are read, for `problems`."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(", ".join(p.code for p in problems))
+        self.problems = problems
+
+
+class UnreadableWorkbook(RefusedWorkbook):
     """calamine could not open the file as a workbook."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__([Problem("damaged")])
+        self.detail = detail
 
 
 @dataclass
@@ -22,35 +44,136 @@ class RawWorkbook:
     sheets: dict[str, list[list[Any]]]
     data_sheet: str | None
     about: dict[str, str] = field(default_factory=dict)
-    _formats: dict[str, str] | None = None
+    percent_cells: frozenset[str] = frozenset()
 
     def percent_formatted(self, cell: str) -> bool:
-        """Whether a Data cell (e.g. `G7`) has a percentage number format (read on first need)."""
-        if self._formats is None:
-            self._formats = _number_formats(self.data, self.data_sheet)
-        return "%" in self._formats.get(cell, "")
+        """Whether a Data cell (e.g. `G7`) has a percentage number format."""
+        return cell in self.percent_cells
 
 
-def _find_sheet(names: list[str], wanted: str) -> str | None:
-    return next((n for n in names if n.strip().casefold() == wanted.casefold()), None)
+_SANDBOX: Sandbox | None = None
 
 
-def read_workbook(data: bytes) -> RawWorkbook:
+def sandbox() -> Sandbox:
+    """The reader's workers, started on first need and kept."""
+    global _SANDBOX
+    if _SANDBOX is None:
+        _SANDBOX = Sandbox("etl.read:read_untrusted")
+    return _SANDBOX
+
+
+class _Prefetched:
+    """Files whose reading began before they were asked for (`prefetch`), by identity."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: dict[int, tuple[bytes, Future]] = {}
+        self.executor: ThreadPoolExecutor | None = None
+        self.pid = 0
+
+    def start(self, files: Sequence[bytes]) -> None:
+        with self.lock:
+            if self.executor is None or self.pid != os.getpid():
+                self.executor = ThreadPoolExecutor(sandbox().workers, "reader")
+                self.pending, self.pid = {}, os.getpid()
+            for data in files[:PREFETCH]:
+                if id(data) not in self.pending:
+                    future = self.executor.submit(_read, data, LIMITS)
+                    self.pending[id(data)] = (data, future)
+
+    def take(self, data: bytes) -> Future | None:
+        with self.lock:
+            found = self.pending.pop(id(data), None)
+        return found[1] if found and found[0] is data else None
+
+
+_PREFETCHED = _Prefetched()
+PREFETCH = 64  # files read ahead at most (a command-line chunk is 32)
+
+
+def prefetch(files: Sequence[bytes]) -> None:
+    """Begin reading `files` in the reader's workers now, side by side: a batch's files are then
+    read while the caller checks and loads the ones before (`read_workbook` takes the results)."""
+    if len(files) > 1:
+        _PREFETCHED.start(files)
+
+
+def read_workbook(data: bytes, limits: Limits | None = None) -> RawWorkbook:
+    """The Data and About sheets' values, or `RefusedWorkbook` with the reasons."""
+    future = _PREFETCHED.take(data) if limits is None else None
+    if future is not None:
+        return future.result()
+    return _read(data, limits or LIMITS)
+
+
+def _read(data: bytes, limits: Limits) -> RawWorkbook:
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = list(workbook.sheet_names)
-        sheets = {}
-        for name in filter(None, {_find_sheet(names, DATA_SHEET), _find_sheet(names, ABOUT_SHEET)}):
-            sheets[name] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as error:  # calamine raises its own error types for damaged parts
-        raise UnreadableWorkbook(str(error)) from error
-    about_name = _find_sheet(names, ABOUT_SHEET)
+        answer = sandbox().call({"limits": asdict(limits)}, data)
+    except WorkerFailed as failure:
+        code = "read_timeout" if failure.reason == "timeout" else "read_crashed"
+        raise RefusedWorkbook([Problem(code, _ceilings())]) from failure
+    if answer.get("memory"):
+        raise RefusedWorkbook([Problem("read_crashed", _ceilings())])
+    if "damaged" in answer:
+        raise UnreadableWorkbook(answer["damaged"])
+    if answer.get("refused"):
+        raise RefusedWorkbook([Problem(**item) for item in answer["refused"]])
+    sheets = answer["sheets"]
     return RawWorkbook(
         data,
         sheets,
-        _find_sheet(names, DATA_SHEET),
-        _about(sheets.get(about_name, [])) if about_name else {},
+        DATA_SHEET if DATA_SHEET in sheets else None,
+        _about(sheets.get(ABOUT_SHEET, [])),
+        frozenset(answer["percent"]),
     )
+
+
+def _ceilings() -> dict[str, Any]:
+    return {"seconds": f"{sandbox().seconds:g}", "memory": sandbox().memory_mb}
+
+
+def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """In the worker: check the structure, then read the two sheets with calamine."""
+    from python_calamine import CalamineWorkbook
+
+    structure = inspect_workbook(data, Limits(**header["limits"]))
+    if structure.problems:
+        return {"refused": [p.as_dict() for p in structure.problems]}
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = set(workbook.sheet_names)
+        sheets = {
+            name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in (DATA_SHEET, ABOUT_SHEET)
+            if name in names
+        }
+    except Exception as error:  # calamine raises its own error types for damaged parts
+        return {"damaged": str(error)[:200]}
+    columns = _header_columns(sheets.get(DATA_SHEET, []))
+    loaded = [columns[k] for k in LOADED_KEYS if k in columns]
+    inputs = [columns[k] for k in INPUT_KEYS if k in columns]
+    problems = [
+        finding.problem
+        for finding in structure.findings
+        if finding.touches(inputs if finding.problem.code == "merged_input" else loaded)
+    ]
+    if problems:
+        return {"refused": [p.as_dict() for p in problems]}
+    return {"sheets": sheets, "percent": sorted(structure.percent_cells)}
+
+
+def _header_columns(rows: list[list[Any]]) -> dict[str, int]:
+    """The 1-based column of each key in the header row (the validator's rule: the first of the
+    first rows naming both `KPI code` and `Value`)."""
+    for row in rows[:HEADER_ROWS]:
+        columns: dict[str, int] = {}
+        for number, cell in enumerate(row, start=1):
+            key = match_header(cell)
+            if key and key not in columns:
+                columns[key] = number
+        if "code" in columns and "value" in columns:
+            return columns
+    return {}
 
 
 def _about(rows: list[list[Any]]) -> dict[str, str]:
@@ -64,20 +187,3 @@ def _about(rows: list[list[Any]]) -> dict[str, str]:
                 found[key] = str(row[1]).strip()
                 break
     return found
-
-
-def _number_formats(data: bytes, sheet_name: str | None) -> dict[str, str]:
-    from openpyxl import load_workbook
-
-    if sheet_name is None:
-        return {}
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        return {
-            cell.coordinate: cell.number_format
-            for row in workbook[sheet_name].iter_rows()
-            for cell in row
-            if getattr(cell, "coordinate", None) and cell.number_format != "General"
-        }
-    finally:
-        workbook.close()

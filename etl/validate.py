@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from etl.contract import DueKpi, match_header
 from etl.load import Row
 from etl.messages import Problem, report_of
-from etl.parse import is_blank, parse_amount, parse_for_unit
+from etl.parse import (
+    AMOUNT_LIMIT,
+    TEXT_CONTROLS_ALLOWED,
+    TEXT_LIMIT,
+    code_point,
+    control_character,
+    is_blank,
+    limit_of,
+    link_character,
+    parse_amount,
+    parse_for_unit,
+    shown_text,
+)
 from etl.read import RawWorkbook
 from kpis.formatting import format_number
 
@@ -45,10 +59,11 @@ def identity_problem(workbook: RawWorkbook, expected: Expectation) -> Problem | 
     """A template made for another entity or period is refused before its cells are read."""
     entity = workbook.about.get("entity", "").upper()
     if entity and entity != expected.entity_code:
-        return Problem("other_entity", {"found": entity, "expected": expected.entity_code})
+        found = shown_text(entity)
+        return Problem("other_entity", {"found": found, "expected": expected.entity_code})
     period = workbook.about.get("period", "").upper()
     if period and period != expected.period:
-        return Problem("other_period", {"found": period, "expected": expected.period})
+        return Problem("other_period", {"found": shown_text(period), "expected": expected.period})
     return None
 
 
@@ -105,13 +120,18 @@ def column_letter(number: int) -> str:
 def _check_row(workbook, row, number, columns, expected, seen, result: Validation) -> None:
     width = len(row)
     raw = {key: row[col] if col < width else None for key, col in columns.items()}.get
-    code = str(raw("code") or "").strip().upper()
-    if not code and all(is_blank(raw(k)) for k in ("numerator", "denominator", "value")):
+    if all(is_blank(raw(k)) for k in ("code", "numerator", "denominator", "value")):
         return  # a blank row
+    if controls := _control_problems(raw, columns, number):
+        result.errors.extend(controls)
+        return
+    code = str(raw("code") or "").strip().upper()
     kpi = expected.due.get(code)
     if kpi is None:
         where = _cell(columns, "code", number)
-        result.errors.append(Problem("unknown_kpi", {"cell": where, "code": code or "—"}))
+        result.errors.append(
+            Problem("unknown_kpi", {"cell": where, "code": shown_text(code or "—")})
+        )
         return
     if code in seen:
         where = _cell(columns, "code", number)
@@ -122,23 +142,74 @@ def _check_row(workbook, row, number, columns, expected, seen, result: Validatio
     seen[code] = number
     period = str(raw("period") or "").strip().upper()
     if period and period not in (kpi.period, expected.period):
+        where = _cell(columns, "period", number)
         result.errors.append(
-            Problem("unknown_period", {"cell": _cell(columns, "period", number), "found": period})
+            Problem("unknown_period", {"cell": where, "found": shown_text(period)})
         )
         return
     before = len(result.errors)
     value, numerator, denominator = _figures(workbook, raw, number, columns, kpi, result)
-    link = str(raw("evidence") or "").strip()
-    if link and not link.lower().startswith(("https://", "http://")):
-        result.errors.append(Problem("bad_link", {"cell": _cell(columns, "evidence", number)}))
+    comment = _text(raw, "comment", columns, number, result)
+    link = _text(raw, "evidence", columns, number, result)
+    if link and len(link) <= TEXT_LIMIT:
+        _check_link(link, _cell(columns, "evidence", number), result)
     if len(result.errors) > before:
         return
-    comment = str(raw("comment") or "").strip()
     if value is None:
         result.warnings.append(Problem("value_missing", {"code": code}))
         return
     result.rows.append(Row(code, kpi.period, value, numerator, denominator, comment, link))
     result.warnings.extend(_warnings(kpi, value, comment))
+
+
+TEXT_KEYS = ("code", "period", "numerator", "denominator", "value", "comment", "evidence")
+
+
+def _control_problems(raw, columns, number) -> list[Problem]:
+    """Control characters (NUL and the like) in any cell ingest reads: refused by cell, on every
+    store alike (PostgreSQL cannot hold a NUL at all). Tab, line feed and carriage return are
+    allowed in a comment; a link has its own, stricter check."""
+    found = []
+    for key in TEXT_KEYS:
+        text = raw(key) if key in columns else None
+        if not isinstance(text, str):
+            continue
+        hit = control_character(text, frozenset() if key == "evidence" else TEXT_CONTROLS_ALLOWED)
+        if hit:
+            char, position = hit
+            where = _cell(columns, key, number)
+            params = {"cell": where, "char": code_point(char), "position": position}
+            found.append(Problem("control_character", params))
+    return found
+
+
+def _text(raw, key: str, columns, number, result: Validation) -> str:
+    """A comment or link, trimmed; longer than TEXT_LIMIT characters is refused by cell."""
+    text = str(raw(key) or "").strip() if key in columns else ""
+    if len(text) > TEXT_LIMIT:
+        where = _cell(columns, key, number)
+        params = {"cell": where, "length": f"{len(text):,}", "limit": f"{TEXT_LIMIT:,}"}
+        result.errors.append(Problem("text_too_long", params))
+    return text
+
+
+def _check_link(link: str, where: str, result: Validation) -> None:
+    """Only an http(s) address naming a host, without spaces or invisible characters: no
+    `javascript:` or `data:`, nothing that reads as another address than it opens."""
+    if not link.lower().startswith(("https://", "http://")):
+        result.errors.append(Problem("bad_link", {"cell": where}))
+    elif hit := link_character(link):
+        params = {"cell": where, "char": code_point(hit[0]), "position": hit[1]}
+        result.errors.append(Problem("link_character", params))
+    elif not _host(link):
+        result.errors.append(Problem("link_no_host", {"cell": where}))
+
+
+def _host(link: str) -> str | None:
+    try:
+        return urlsplit(link).hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
 
 
 def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
@@ -154,7 +225,8 @@ def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
         )
         parsed = parse_for_unit(typed, kpi.unit, kpi.aggregation, percent_format)
         if not parsed.ok:
-            result.errors.append(_value_problem(parsed, value_cell, typed))
+            limit = limit_of(kpi.unit, kpi.aggregation)
+            result.errors.append(_value_problem(parsed, value_cell, typed, limit))
             return None, None, None
         value = parsed.value
     if not kpi.ratio or ("numerator" not in columns and "denominator" not in columns):
@@ -169,7 +241,7 @@ def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
     numerator, denominator = parse_amount(n_raw), parse_amount(d_raw)
     for parsed, cell, text in ((numerator, n_cell, n_raw), (denominator, d_cell, d_raw)):
         if not parsed.ok:
-            result.errors.append(_value_problem(parsed, cell, text))
+            result.errors.append(_value_problem(parsed, cell, text, AMOUNT_LIMIT))
     if not (numerator.ok and denominator.ok):
         return None, None, None
     if denominator.value == 0:
@@ -188,6 +260,9 @@ def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
         )
         return None, None, None
     ratio = numerator.value / denominator.value * 100
+    if not math.isfinite(ratio):  # a tiny denominator under a large numerator
+        result.errors.append(Problem("not_finite", {"cell": d_cell, "raw": as_typed(d_raw)}))
+        return None, None, None
     if value is not None and abs(value - ratio) > RATIO_TOLERANCE:
         result.errors.append(
             Problem(
@@ -204,16 +279,19 @@ def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
 
 
 def as_typed(raw: Any) -> str:
-    """A cell's content as the clerk typed it: 140, not 140.0."""
-    if isinstance(raw, float) and raw.is_integer():
+    """A cell's content as the clerk typed it: 140, not 140.0; control characters named and a
+    long text cut (see etl.parse.shown_text)."""
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e15:
         return str(int(raw))
-    return str(raw).strip()
+    return shown_text(str(raw).strip())
 
 
-def _value_problem(parsed, cell: str, raw: Any) -> Problem:
+def _value_problem(parsed, cell: str, raw: Any, limit: int | None = None) -> Problem:
     params: dict[str, Any] = {"cell": cell, "raw": as_typed(raw)}
     if parsed.problem == "ambiguous_fraction":
         params["hundred"] = format_number(parsed.value * 100, 2)
+    if parsed.problem == "beyond_limit":
+        params["limit"] = f"{limit:,}"
     return Problem(parsed.problem, params)
 
 

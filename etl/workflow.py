@@ -14,6 +14,10 @@ class WorkflowError(ValueError):
     """The step is not allowed in the submission's current state."""
 
 
+class OwnSubmission(WorkflowError):
+    """Nobody approves or returns a submission they uploaded themselves."""
+
+
 def approve(
     session: Session, submission: Submission, reviewer: User | None, at: datetime | None = None
 ) -> None:
@@ -36,6 +40,11 @@ def _review(session, submission, reviewer, status, reason, at) -> None:
     if submission.status != "submitted" or not submission.is_current:
         raise WorkflowError(
             f"only the current submitted revision can be reviewed, not a {submission.status} one"
+        )
+    if reviewer is not None and submission.uploaded_by_id == reviewer.id:
+        raise OwnSubmission(
+            "a submission is reviewed by someone other than who uploaded it: ask another "
+            "member of the programme office"
         )
     before = {"status": submission.status}
     submission.status = status

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
+from kpis.values import is_invalid, ratio, usable
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -16,12 +18,18 @@ class Figure:
     numerator: float | None = None
     denominator: float | None = None
 
+    @property
+    def invalid(self) -> bool:
+        """A stored number that is not usable (kpis.values): the figure is left out."""
+        return is_invalid(self.value) or is_invalid(self.numerator) or is_invalid(self.denominator)
+
 
 @dataclass(frozen=True)
 class National:
     value: float | None
     reported: int
     expected: int
+    invalid: int = 0  # entities whose figure was left out as invalid (not counted as reported)
 
     @property
     def coverage(self) -> float | None:
@@ -35,9 +43,17 @@ class National:
 def national(rule: str, figures: Sequence[Figure], expected: int) -> National:
     """`ratio_of_sums` (Σ numerators / Σ denominators, in percent), `mean`, `sum`,
     `share_of_entities` (percent of reporting entities answering yes) and `latest` (the one
-    reported figure, for a KPI the nation reports once)."""
-    reported = [f for f in figures if f.value is not None or _has_ratio(f)]
-    return National(_combine(rule, reported), len(reported), max(expected, len(reported)))
+    reported figure, for a KPI the nation reports once). Invalid figures are left out and counted
+    apart, so coverage says how many entities really count."""
+    valid = [f for f in figures if not f.invalid]
+    reported = [f for f in valid if f.value is not None or _has_ratio(f)]
+    combined = _combine(rule, reported)
+    return National(
+        combined if usable(combined) else None,
+        len(reported),
+        max(expected, len(reported)),
+        len(figures) - len(valid),
+    )
 
 
 def _has_ratio(figure: Figure) -> bool:
@@ -50,7 +66,7 @@ def _combine(rule: str, figures: Sequence[Figure]) -> float | None:
         pairs = [f for f in figures if _has_ratio(f)]
         if not pairs:
             return fmean(values) if values else None
-        return 100 * sum(f.numerator for f in pairs) / sum(f.denominator for f in pairs)
+        return ratio(sum(f.numerator for f in pairs), sum(f.denominator for f in pairs))
     if not values:
         return None
     if rule == "sum":

@@ -16,6 +16,7 @@ from kpis.path import expected_value, year_fraction
 from kpis.periods import PeriodCode, quarters, reporting_period
 from kpis.spec import KpiSpec
 from kpis.status import progress, status
+from kpis.values import Reading, read_figure
 
 FIRST_YEAR = 2021
 
@@ -33,11 +34,15 @@ class Observed:
     approved: bool = True
 
     @property
+    def reading(self) -> Reading:
+        """The figure as kpis.values reads it: usable, absent, or invalid (and left out)."""
+        return read_figure(self.value, self.numerator, self.denominator)
+
+    @property
     def figure(self) -> float | None:
-        """The value, or the ratio of numerator to denominator (in percent) where only they came."""
-        if self.value is None and self.numerator is not None and self.denominator:
-            return 100 * self.numerator / self.denominator
-        return self.value
+        """The value, or the ratio of numerator to denominator (in percent) where only they came;
+        None where nothing usable was stored."""
+        return self.reading.figure
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Point:
     value: float | None
     expected: float | None
     national: National | None = None
+    invalid: bool = False  # a figure was stored but is not a usable number: shown as invalid
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -
     )
     current = series[-1] if series else None
     if current and current.value is None and spec.aggregation == "latest":
-        current = next((p for p in reversed(series) if p.value is not None), current)
+        # the latest figure reported; an invalid one is not passed over for an older one
+        current = next((p for p in reversed(series) if p.value is not None or p.invalid), current)
     previous = series[-2] if len(series) > 1 else None
     judged = status(
         current.value if current else None,
@@ -137,7 +144,7 @@ def _with_expected(spec: KpiSpec, point: Point, first: Point | None) -> Point:
         spec.interim_plan,
         first_value=(first.period.end, first.value) if first and first.value is not None else None,
     )
-    return Point(point.period, point.value, expected, point.national)
+    return Point(point.period, point.value, expected, point.national, point.invalid)
 
 
 def by_kpi(figures: Iterable[Observed]) -> dict[str, list[Observed]]:
@@ -158,7 +165,8 @@ def national_picture(
     points = {}
     for period, group in per_period.items():
         combined = national(spec.aggregation, group, expected)
-        points[period] = Point(period, combined.value, None, combined)
+        invalid = combined.value is None and combined.invalid > 0
+        points[period] = Point(period, combined.value, None, combined, invalid)
     return picture(spec, points, as_of)
 
 
@@ -168,7 +176,10 @@ def entity_pictures(
     """Each reporting entity's own picture of the KPI."""
     per_entity: dict[str, dict[PeriodCode, Point]] = defaultdict(dict)
     for f in figures:
-        per_entity[f.entity][f.period] = Point(f.period, f.figure, None)
+        reading = f.reading
+        per_entity[f.entity][f.period] = Point(
+            f.period, reading.figure, None, None, reading.invalid
+        )
     return {entity: picture(spec, points, as_of) for entity, points in per_entity.items()}
 
 
@@ -181,8 +192,9 @@ def entity_progress(
         return {}
     per_entity: dict[str, dict[PeriodCode, float]] = defaultdict(dict)
     for f in figures:
-        if f.figure is not None:
-            per_entity[f.entity][f.period] = f.figure
+        figure = f.figure  # None when absent or invalid: an invalid figure never scores
+        if figure is not None:
+            per_entity[f.entity][f.period] = figure
     result = {}
     for entity, values in per_entity.items():
         reported = [values[p] for p in due if p in values]

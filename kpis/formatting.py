@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
+# What stands for a number that is not finite (NaN, an infinity), never "nan" or "inf"; the pages
+# show their own translated word (kpis.values decides what is usable before anything is shown).
+INVALID = "invalid"
+
 
 def format_number(value: float, decimals: int = 1) -> str:
+    if not math.isfinite(value):
+        return INVALID
     text = f"{value:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -14,6 +22,8 @@ def format_value(value: float | None, unit: str) -> str:
     """`34%`, `34.5%`, `1,250`, `OMR 12,000.5`; an empty string for no value."""
     if value is None:
         return ""
+    if not math.isfinite(value):
+        return INVALID
     if unit in ("percent", "milestone"):
         return f"{format_number(value, 1)}%"
     if unit == "omr":
@@ -26,6 +36,6 @@ def format_value(value: float | None, unit: str) -> str:
 def format_figure(value: float | None, unit: str) -> str:
     """A measured figure on the analytics pages: percentages always with one decimal (`34.0%`),
     so that a column of them lines up and reads alike."""
-    if value is not None and unit in ("percent", "milestone"):
+    if value is not None and math.isfinite(value) and unit in ("percent", "milestone"):
         return f"{value:,.1f}%"
     return format_value(value, unit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,14 @@ class Settings:
     upload_dir: Path = field(default=DEFAULT_INSTANCE / "uploads")
     ratelimit_storage_uri: str = "memory://"
     login_attempts: str = "5 per minute"
+    log_file: str | None = None  # JSON-lines log; None: standard error (gunicorn keeps it)
+    account_login_attempts: str = "10 per 15 minutes"
+    session_idle_minutes: float = 30
+    session_max_hours: float = 12
+    # worker processes serving the app (gunicorn's WEB_CONCURRENCY); None when not said
+    workers: int | None = None
+    # reverse proxies in front of the app whose X-Forwarded-For names the client's address
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -40,6 +49,12 @@ class Settings:
             upload_dir=Path(env.get("UPLOAD_DIR", instance / "uploads")),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             login_attempts=env.get("LOGIN_ATTEMPTS", "5 per minute"),
+            log_file=env.get("LOG_FILE") or None,
+            account_login_attempts=env.get("ACCOUNT_LOGIN_ATTEMPTS", "10 per 15 minutes"),
+            session_idle_minutes=_positive(env, "SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_positive(env, "SESSION_MAX_HOURS", 12),
+            workers=_count(env, "WEB_CONCURRENCY"),
+            trusted_proxies=_count(env, "TRUSTED_PROXIES") or 0,
         )
 
     @property
@@ -54,6 +69,19 @@ class Settings:
             raise ConfigError(
                 "APP_ENV=production needs SECRET_KEY set to a random value of 32 characters "
                 'or more, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        for name, limit in (
+            ("LOGIN_ATTEMPTS", self.login_attempts),
+            ("ACCOUNT_LOGIN_ATTEMPTS", self.account_login_attempts),
+        ):
+            _check_limit(name, limit)
+        per_worker = self.ratelimit_storage_uri.startswith("memory://")
+        if self.production and per_worker and self.workers != 1:
+            raise ConfigError(
+                "APP_ENV=production keeps sign-in limits in RATELIMIT_STORAGE_URI, shared by every "
+                "worker: memory:// is each worker's own, so the limits would be as many times "
+                "looser as there are workers. Set RATELIMIT_STORAGE_URI=redis://host:6379, "
+                "or WEB_CONCURRENCY=1 when a single worker process serves the app"
             )
 
     def flask_config(self) -> dict[str, object]:
@@ -72,5 +100,47 @@ class Settings:
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "LOGIN_ATTEMPTS": self.login_attempts,
+            "LOG_FILE": self.log_file,
+            "TRUSTED_PROXIES": self.trusted_proxies,
+            "ACCOUNT_LOGIN_ATTEMPTS": self.account_login_attempts,
+            "SESSION_IDLE": timedelta(minutes=self.session_idle_minutes),
+            "SESSION_MAX": timedelta(hours=self.session_max_hours),
+            # the browser forgets the cookie when it closes; the server ends the session sooner
+            # (idle and absolute timeouts, sign-out): see web/sessions.py
+            "SESSION_COOKIE_NAME": "__Host-session" if self.production else "session",
+            "SESSION_COOKIE_PATH": "/",
+            "SESSION_COOKIE_DOMAIN": None,
             "WTF_CSRF_TIME_LIMIT": None,
         }
+
+
+def _positive(env: dict[str, str], name: str, default: float) -> float:
+    """A positive number of minutes or hours from the environment."""
+    raw = env.get(name, "")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if not 0 < value < 1e6:
+        raise ConfigError(f"{name} must be above 0 (and below a million), not {raw!r}")
+    return value
+
+
+def _count(env: dict[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
+
+
+def _check_limit(name: str, limit: str) -> None:
+    from limits import parse  # Flask-Limiter's own parser: "5 per minute", "10 per 15 minutes"
+
+    try:
+        parse(limit)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must read like '5 per minute' or '10 per 15 minutes', not {limit!r}"
+        ) from None

@@ -10,8 +10,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 
 from data.db import store_of
-from data.models import User
-from etl.ingest import ingest
+from etl.ingest import Incoming, ingest_isolated
 from web.access import OFFICE
 
 blueprint = Blueprint("uploads", __name__)
@@ -27,16 +26,14 @@ def check():
     upload = request.files.get("file")
     if upload is None:
         abort(400)
-    with store_of(current_app).transaction() as db:
-        outcome = ingest(
-            db,
-            upload.read(),
-            upload.filename or "upload.xlsx",
-            db.get(User, current_user.id),
-            Path(current_app.config["UPLOAD_DIR"]),
-            entity_code=entity,
-            period=request.form.get("period") or None,
-        )
+    incoming = Incoming(
+        upload.read(),
+        upload.filename or "upload.xlsx",
+        entity,
+        request.form.get("period") or None,
+    )
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    outcome = ingest_isolated(store_of(current_app), [incoming], current_user.id, folder)[0]
     return jsonify(upload_id=outcome.upload_id)
 
 

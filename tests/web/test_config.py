@@ -40,6 +40,7 @@ def test_production_refuses_to_start_with_demo_accounts(settings, store):
         secret_key="s" * 48,
         app_env="production",
         instance_path=settings.instance_path,
+        workers=1,  # one worker may keep sign-in limits in memory://
     )
     with pytest.raises(ConfigError, match="demo accounts"):
         create_app(production)
@@ -51,6 +52,7 @@ def test_production_starts_with_a_real_secret_and_no_demo_accounts(settings):
         secret_key="s" * 48,
         app_env="production",
         instance_path=settings.instance_path,
+        workers=1,
     )
     app = create_app(production)
     assert app.server.config["SESSION_COOKIE_SECURE"] is True
