@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import dash
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 
 from dashboards._access import page_layout
 from dashboards._components import field, filter_form, select_field, table
-from dashboards._text import when
+from dashboards._text import ltr, when
 from data.audit import chain_head
 from data.db import store_of
 from data.queries import audit_choices, audit_events, entity_choices
@@ -129,7 +130,7 @@ def _head(events: int, digest: str, at) -> html.Section:
                 _(
                     "%(count)d events are chained by SHA-256; the newest (%(when)s) ends in:",
                     count=events,
-                    when=when(at) if at else "—",
+                    when=ltr(f"{at:%Y-%m-%d %H:%M}") if at else "—",
                 )
             ),
             html.P(html.Code(digest, dir="ltr", className="hash"), id=AUDIT_HEAD),
@@ -147,4 +148,10 @@ def _head(events: int, digest: str, at) -> html.Section:
 def _details(after: dict | None) -> str:
     if not after:
         return ""
-    return "; ".join(f"{k}: {v}" for k, v in after.items() if k not in ("sha256",))
+    return "; ".join(f"{k}: {_value(v)}" for k, v in after.items() if k not in ("sha256",))
+
+
+def _value(value) -> str:
+    """Text in quotes, so that text an uploader chose (a file name such as `q3.xlsx; status:
+    approved`) cannot pass for further fields."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)

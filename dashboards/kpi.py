@@ -108,6 +108,8 @@ def download(csv_clicks, excel_clicks, data):
     code = requested_code(data)
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))
+    if prog.spec(code) is None:  # a forged or stale code: nothing to download
+        raise PreventUpdate
     frame = comparison_frame(prog, code)
     name = f"{code}-{prog.scope.as_of.code}"
     if dash.ctx.triggered_id == KPI_EXCEL:

@@ -248,6 +248,8 @@ def _not_sent(status: int | None) -> str:
         return _("The file is too large to send. A filled template is well under 10 MB.")
     if status == 403:
         return _("You may not upload files for this entity.")
+    if status == 429:
+        return _("You have sent many files in a short time. Wait a few minutes, then upload again.")
     return _("The file could not be sent. Check the connection and upload it again.")
 
 

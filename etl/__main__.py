@@ -6,6 +6,9 @@ so that a batch ingest starts quickly."""
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
@@ -97,7 +100,7 @@ def _ingest(store: Store, settings: Settings, args) -> int:
         incoming: list[tuple[int, Incoming]] = []
         for position, name in enumerate(chunk):
             try:
-                data = Path(name).read_bytes()
+                data = read_regular_file(name)
                 incoming.append((position, Incoming(data, Path(name).name, args.entity)))
             except OSError as error:
                 lines[position] = f"{name}: refused: {error.strerror}"
@@ -117,6 +120,25 @@ def _ingest(store: Store, settings: Settings, args) -> int:
         progress.above("\n".join(lines))
     progress.done()
     return 1 if refused else 0
+
+
+def read_regular_file(name: str) -> bytes:
+    """A plain file's bytes. A symbolic link or a device is refused (OSError), not followed: a
+    folder a clerk can write to could otherwise hand the tracker /proc/self/environ or the
+    database, which would be kept and downloadable as that clerk's upload."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(name, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise OSError(
+                errno.ELOOP, "a symbolic link, not a file: give the file itself"
+            ) from error
+        raise
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a plain file")
+        return handle.read()
 
 
 def _chunks(names: list[str]) -> Iterator[list[str]]:

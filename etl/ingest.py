@@ -26,7 +26,7 @@ from etl.load import (
 )
 from etl.messages import Problem, report_of
 from etl.parse import shown_text
-from etl.read import RawWorkbook, RefusedWorkbook, read_workbook
+from etl.read import RawWorkbook, RefusedWorkbook, prefetch, read_workbook
 from etl.safety import check_file
 from etl.storage import keep
 from etl.validate import Expectation, validate
@@ -123,6 +123,7 @@ def ingest_many(
     if not files:
         return []
     receipts = receive(session, files, user, upload_dir)
+    prefetch([f.data for f in files])  # the reader's workers begin on the batch side by side
     try:
         return _check_and_write(session, files, receipts, user, submit, today, progress)
     except Exception as error:

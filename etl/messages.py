@@ -174,6 +174,10 @@ MESSAGES = {
     "unknown_kpi": N_(
         "%(cell)s: '%(code)s' is not a KPI code of this template. Keep the codes as they were."
     ),
+    "repeated_heading": N_(
+        "%(cell)s: the heading '%(label)s' is already in %(other)s (perhaps a hidden column). "
+        "Keep one column per heading, as in the template, and upload again."
+    ),
     "duplicate_kpi": N_(
         "%(cell)s: %(code)s appears twice (also in row %(other)s). Keep one row per KPI."
     ),
@@ -256,7 +260,7 @@ MESSAGES = {
 
 
 LEFT_TO_RIGHT = frozenset(
-    {"cell", "period", "end", "date", "found", "raw", "char", "part", "ref", "error"}
+    {"cell", "period", "end", "date", "found", "raw", "char", "part", "ref", "error", "other"}
 )
 
 

@@ -15,9 +15,11 @@ ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234
 PERCENT_SIGNS = ("%", "٪", "﹪", "％")
 YES = {"yes", "y", "نعم", "1", "true", "✓"}
 NO = {"no", "n", "لا", "0", "false", "✗"}
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only (Arabic-Indic ones are translated first): `\d` would also take full-width and
+# mathematical digits (８𝟎), which Excel shows as text, not as a number
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 _NON_FINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)  # as Python would read them
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
 
 # Ceilings: no real figure of these units comes near them, and under them every sum over all
 # entities stays exact in a float (below 2**53, about 9 * 10**15). A larger number is a typo
@@ -78,7 +80,7 @@ def parse_number(raw: object) -> Parsed:
     text = text.strip("".join(PERCENT_SIGNS))
     if _GROUPED.match(text):
         text = text.replace(",", "")
-    elif "," in text and "." not in text and re.fullmatch(r"[+-]?\d+,\d{1,2}", text):
+    elif "," in text and "." not in text and re.fullmatch(r"[+-]?\d+,\d{1,2}", text, re.ASCII):
         text = text.replace(",", ".")  # a decimal comma: 34,5
     if not _NUMBER.match(text):
         return Parsed(problem="not_finite" if _NON_FINITE.match(text) else "not_a_number")

@@ -45,6 +45,9 @@ class RawWorkbook:
     data_sheet: str | None
     about: dict[str, str] = field(default_factory=dict)
     percent_cells: frozenset[str] = frozenset()
+    # problems of single cells that the structure shows (a formula's error or missing result, a
+    # merged input cell): reported with the validator's, so that the clerk sees every one at once
+    cell_problems: list[Problem] = field(default_factory=list)
 
     def percent_formatted(self, cell: str) -> bool:
         """Whether a Data cell (e.g. `G7`) has a percentage number format."""
@@ -125,6 +128,7 @@ def _read(data: bytes, limits: Limits) -> RawWorkbook:
         DATA_SHEET if DATA_SHEET in sheets else None,
         _about(sheets.get(ABOUT_SHEET, [])),
         frozenset(answer["percent"]),
+        [Problem(**item) for item in answer.get("cells", [])],
     )
 
 
@@ -157,9 +161,11 @@ def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
         for finding in structure.findings
         if finding.touches(inputs if finding.problem.code == "merged_input" else loaded)
     ]
-    if problems:
-        return {"refused": [p.as_dict() for p in problems]}
-    return {"sheets": sheets, "percent": sorted(structure.percent_cells)}
+    return {
+        "sheets": sheets,
+        "percent": sorted(structure.percent_cells),
+        "cells": [p.as_dict() for p in problems],
+    }
 
 
 def _header_columns(rows: list[list[Any]]) -> dict[str, int]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import re
 import sys
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -27,11 +29,26 @@ def keep(session: Session, folder: Path, data: bytes, name: str) -> StoredFile:
         handle.write(data)
     _flush_before_commit(session, target)
     return StoredFile(
-        name=Path(name).name[:255] or "upload",
+        name=safe_file_name(name),
         sha256=digest,
         size=len(data),
         stored_name=stored_name,
     )
+
+
+def safe_file_name(name: str) -> str:
+    """The name an uploader gave, as it may be stored and shown: the last path part, without
+    control or invisible formatting characters (NUL fails on PostgreSQL; a right-to-left override
+    shows `invoice\u202exslx.exe` as `invoiceexe.xlsx`), spaces folded, at most 120 characters
+    with the extension kept."""
+    base = re.split(r"[\\/]", name)[-1]
+    kept = "".join(c for c in base if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
+    kept = " ".join(kept.split()).strip(" .")
+    if len(kept) > 120:
+        stem, dot, extension = kept.rpartition(".")
+        extension = extension[:10] if dot else ""
+        kept = f"{(stem if dot else kept)[: 119 - len(extension)]}{dot}{extension}"
+    return kept or "upload"
 
 
 def _flush_before_commit(session: Session, path: Path) -> None:

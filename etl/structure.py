@@ -769,8 +769,18 @@ class _Styles(_Scanner):
         return {
             index
             for index, format_id in enumerate(self.cell_formats)
-            if format_id in PERCENT_FORMAT_IDS or b"%" in self.custom.get(format_id, b"")
+            if format_id in PERCENT_FORMAT_IDS or _shows_percent(self.custom.get(format_id, b""))
         }
+
+
+_LITERALS = re.compile(rb'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _shows_percent(code: bytes) -> bool:
+    """Whether a custom number format multiplies by 100: a `%` outside quoted text (`0.00"%"`
+    shows 0.8 as 0.80%), backslash escapes and [colour] or [condition] brackets."""
+    text = code.replace(b"&quot;", b'"').replace(b"&#34;", b'"')
+    return b"%" in _LITERALS.sub(b"", text)
 
 
 class _Worksheet(_Scanner):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from etl.contract import DueKpi, match_header
+from etl.contract import COLUMNS, DueKpi, match_header
 from etl.load import Row
 from etl.messages import Problem, report_of
 from etl.parse import (
@@ -68,6 +68,15 @@ def identity_problem(workbook: RawWorkbook, expected: Expectation) -> Problem | 
 
 
 def validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
+    result = _validate(workbook, expected)
+    if workbook.cell_problems:  # those cells' own problems say it best: one message per cell
+        flagged = {problem.params.get("cell") for problem in workbook.cell_problems}
+        others = [e for e in result.errors if e.params.get("cell") not in flagged]
+        result.errors = [*workbook.cell_problems, *(e for e in others if e.code != "no_values")]
+    return result
+
+
+def _validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
     result = Validation()
     if workbook.data_sheet is None:
         result.errors.append(Problem("no_data_sheet"))
@@ -79,6 +88,9 @@ def validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
     header_index, columns = _header(rows)
     if header_index is None:
         result.errors.append(Problem("no_header"))
+        return result
+    if repeated := _repeated_headings(rows[header_index], header_index + 1, columns):
+        result.errors.extend(repeated)
         return result
     seen: dict[str, int] = {}
     for index in range(header_index + 1, len(rows)):
@@ -101,6 +113,29 @@ def _header(rows: list[list[Any]]) -> tuple[int | None, dict[str, int]]:
         if "code" in columns and "value" in columns:
             return index, columns
     return None, {}
+
+
+LOADED = ("code", "period", "numerator", "denominator", "value", "comment", "evidence")
+
+
+def _repeated_headings(row: list[Any], number: int, columns: dict[str, int]) -> list[Problem]:
+    """A heading of a loaded column twice (a hidden `Value` column before the visible one):
+    which one the clerk meant cannot be told, so neither is read."""
+    found = []
+    for col, cell in enumerate(row):
+        key = match_header(cell)
+        if key in LOADED and columns[key] != col:
+            found.append(
+                Problem(
+                    "repeated_heading",
+                    {
+                        "cell": f"Data!{column_letter(col + 1)}{number}",
+                        "other": f"Data!{column_letter(columns[key] + 1)}{number}",
+                        "label": COLUMNS[key][0],
+                    },
+                )
+            )
+    return found
 
 
 def _cell(columns: dict[str, int], key: str, row_number: int) -> str:

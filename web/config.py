@@ -27,6 +27,9 @@ class Settings:
     upload_dir: Path = field(default=DEFAULT_INSTANCE / "uploads")
     ratelimit_storage_uri: str = "memory://"
     login_attempts: str = "5 per minute"
+    # files one user may send to be checked: a clerk correcting a file needs a few a minute; a
+    # flood would hold the reader's workers and fill the history for everyone
+    upload_attempts: str = "30 per 10 minutes"
     log_file: str | None = None  # JSON-lines log; None: standard error (gunicorn keeps it)
     account_login_attempts: str = "10 per 15 minutes"
     session_idle_minutes: float = 30
@@ -49,6 +52,7 @@ class Settings:
             upload_dir=Path(env.get("UPLOAD_DIR", instance / "uploads")),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             login_attempts=env.get("LOGIN_ATTEMPTS", "5 per minute"),
+            upload_attempts=env.get("UPLOAD_ATTEMPTS", "30 per 10 minutes"),
             log_file=env.get("LOG_FILE") or None,
             account_login_attempts=env.get("ACCOUNT_LOGIN_ATTEMPTS", "10 per 15 minutes"),
             session_idle_minutes=_positive(env, "SESSION_IDLE_MINUTES", 30),
@@ -73,6 +77,7 @@ class Settings:
         for name, limit in (
             ("LOGIN_ATTEMPTS", self.login_attempts),
             ("ACCOUNT_LOGIN_ATTEMPTS", self.account_login_attempts),
+            ("UPLOAD_ATTEMPTS", self.upload_attempts),
         ):
             _check_limit(name, limit)
         per_worker = self.ratelimit_storage_uri.startswith("memory://")
@@ -100,6 +105,7 @@ class Settings:
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "LOGIN_ATTEMPTS": self.login_attempts,
+            "UPLOAD_ATTEMPTS": self.upload_attempts,
             "LOG_FILE": self.log_file,
             "TRUSTED_PROXIES": self.trusted_proxies,
             "ACCOUNT_LOGIN_ATTEMPTS": self.account_login_attempts,

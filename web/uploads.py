@@ -8,10 +8,13 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
+from limits import parse
+from limits.strategies import FixedWindowRateLimiter
 
 from data.db import store_of
 from etl.ingest import Incoming, ingest_isolated
 from web.access import OFFICE
+from web.lockout import signin_limits
 
 blueprint = Blueprint("uploads", __name__)
 UPLOADERS = OFFICE | {"entity"}
@@ -26,6 +29,8 @@ def check():
     upload = request.files.get("file")
     if upload is None:
         abort(400)
+    if not _within_upload_limit():
+        return jsonify(error={"code": 429, "message": "too many files in a short time"}), 429
     incoming = Incoming(
         upload.read(),
         upload.filename or "upload.xlsx",
@@ -35,6 +40,14 @@ def check():
     folder = Path(current_app.config["UPLOAD_DIR"])
     outcome = ingest_isolated(store_of(current_app), [incoming], current_user.id, folder)[0]
     return jsonify(upload_id=outcome.upload_id)
+
+
+def _within_upload_limit() -> bool:
+    """UPLOAD_ATTEMPTS per user, counted where the sign-in limits are (shared by every worker)."""
+    limit = parse(current_app.config["UPLOAD_ATTEMPTS"])
+    return FixedWindowRateLimiter(signin_limits().storage).hit(
+        limit, "upload", str(current_user.id)
+    )
 
 
 def acting_entity(requested: str | None) -> str:

@@ -77,7 +77,50 @@ def both(code: str, numerator: object, denominator: object):
 FIGURE = {"Value": 40}  # a good figure beside a bad text
 LONG = "Figures from the ministry's e-services platform. " * 200  # 10,000 characters
 
+
+def hidden_value_column(template: bytes) -> bytes:
+    """A second `Value` column, hidden, holding other figures than the visible one."""
+
+    def edit(sheet):
+        sheet["L1"] = "Value"
+        sheet["L5"] = 99
+        sheet.column_dimensions["L"].hidden = True
+
+    return fill(template, {"T1.5": {"Value": 40}}, edit)
+
+
+def percent_sign_as_text(template: bytes) -> bytes:
+    """0.8 shown as `0.80%` by a format whose % is quoted text: Excel does not multiply it."""
+
+    def edit(sheet):
+        sheet["G5"].number_format = '0.00"%"'
+
+    return fill(template, {"T1.5": {"Value": 0.8}}, edit)
+
+
 CASES = [
+    # what Excel shows, not what a reader could be led to load
+    HostileCase(
+        "a % sign that is quoted text in the number format",
+        percent_sign_as_text,
+        "ambiguous_fraction",
+        cell("T1.5", VALUE),
+        "read as 80 before; Excel shows 0.80%",
+    ),
+    HostileCase(
+        "a hidden second Value column",
+        hidden_value_column,
+        "repeated_heading",
+        "Data!L1",
+        "which of two Value columns the clerk meant cannot be told: neither is read",
+    ),
+    HostileCase(
+        "full-width and mathematical digits",
+        typed("T1.5", {"Value": "８𝟎"}),
+        "not_a_number",
+        cell("T1.5", VALUE),
+        "Excel shows them as text, not as a number",
+    ),
     # numbers that are not real numbers
     HostileCase(
         "1e999 typed in the value",

@@ -134,6 +134,7 @@ def entity_client(users_db_url, tmp_path):
             instance_path=tmp_path / "instance",
             upload_dir=tmp_path / "uploads",
             login_attempts="1000 per minute",
+            upload_attempts="1000 per minute",  # the whole suite is sent by one clerk
         )
     )
     client = dash_app.server.test_client()
@@ -325,3 +326,19 @@ def _signed_in(base: str, role: str) -> requests.Session:
     assert response.status_code == 302
     session.get(f"{base}/submissions" if role == "entity" else f"{base}/review", timeout=10)
     return session
+
+
+def test_a_formula_without_result_is_reported_with_every_other_problem_of_the_file(desk):
+    """The clerk sees every problem at once: a cell's formula and another row's long comment."""
+
+    def long_comment(sheet):
+        header = {str(c.value).split("\n")[0]: c.column for c in sheet[1] if c.value}
+        row = next(r[0].row for r in sheet.iter_rows(min_row=2) if r[0].value not in (None, "T1.5"))
+        sheet.cell(row=row, column=header["Value"], value=40)
+        sheet.cell(row=row, column=header["Comment"], value="x" * 2500)
+
+    outcome = desk.ingest(filled(desk.template(), value="=20*2", edit=long_comment))
+    codes = [problem.code for problem in outcome.errors]
+    assert outcome.outcome == "refused"
+    assert codes[0] == "formula_no_value" and "text_too_long" in codes, codes
+    assert [p.params.get("cell") for p in outcome.errors].count("Data!G5") == 1

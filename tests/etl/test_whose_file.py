@@ -266,3 +266,47 @@ def test_a_file_is_recorded_with_its_uploader_before_it_is_read(desk, monkeypatc
     )
     assert seen["rows"] == [("received", user_id)]
     assert outcome.outcome == "checked"
+
+
+def test_the_command_line_refuses_links_and_devices_and_keeps_nothing_of_them(
+    desk, users_db_url, tmp_path, monkeypatch, capsys
+):
+    """A folder a clerk can write to could hold a link to the server's secrets: never followed."""
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(fill(desk.template(), {"T1.5": {"Value": 41}}))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET_KEY=do-not-leak")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(secret)
+    status = _cli(
+        monkeypatch,
+        users_db_url,
+        desk.uploads,
+        link,
+        "/dev/null",
+        good,
+        "--user",
+        ROLE_USERS["entity"][0],
+        "--submit",
+    )
+    out = capsys.readouterr().out
+    assert status == 1
+    assert f"{link}: refused: a symbolic link" in out and "/dev/null: refused: not a plain" in out
+    assert f"{good}: submitted" in out
+    kept = [p.read_bytes() for p in desk.uploads.rglob("*.bin")]
+    assert len(kept) == 1 and b"do-not-leak" not in kept[0]
+
+
+def test_a_file_name_is_kept_without_control_or_invisible_characters(desk):
+    """NUL fails on PostgreSQL; a right-to-left override disguises the name in every list."""
+    data = fill(desk.template(), {"T1.5": {"Value": 42}})
+    outcome = desk.ingest(data, name="q3\x00\u202e.xlsx; status: approved")
+    with desk.store.session() as db:
+        upload = db.get(Upload, outcome.upload_id)
+        assert upload.file_name == "q3.xlsx; status: approved"
+        event = db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.object_type == "upload", AuditEvent.object_id == str(upload.id)
+            )
+        ).one()
+        assert event.after["file"] == "q3.xlsx; status: approved"

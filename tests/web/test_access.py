@@ -95,3 +95,22 @@ def test_page_callback_serves_an_allowed_page(login):
     response = dash_post(client, routing("/"))
     assert response.status_code == 200
     assert "_pages_content" in response.text and "overview-content" in response.text
+
+
+@pytest.mark.parametrize("code", ["NOPE", "T1.1[]*"])
+def test_a_forged_kpi_code_downloads_nothing_and_fails_nothing(login, code):
+    from tests.web.test_auth import dash_post
+
+    client = login("entity")
+    client.get("/kpi/T1.5")
+    body = {
+        "output": "kpi-download.data",
+        "outputs": {"id": "kpi-download", "property": "data"},
+        "inputs": [
+            {"id": "kpi-csv", "property": "n_clicks", "value": 1},
+            {"id": "kpi-excel", "property": "n_clicks", "value": None},
+        ],
+        "state": [{"id": "kpi-params", "property": "data", "value": {"code": code}}],
+        "changedPropIds": ["kpi-csv.n_clicks"],
+    }
+    assert dash_post(client, body).status_code == 204  # nothing to send, not a 500

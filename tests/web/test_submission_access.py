@@ -6,7 +6,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from data.models import Submission, Upload
 from tests.web.test_auth import dash_post
@@ -154,3 +154,26 @@ def test_only_the_uploader_reads_the_check_report(login):
     other = dash_post(office, report_request(upload_id, "MOH")).get_json()["response"]
     assert "x.xlsx" not in str(other["submissions-report"]["children"])
     assert other["submissions-checked"]["data"] is None
+
+
+def test_a_clerk_flooding_the_checker_is_slowed_down(app, login):
+    """UPLOAD_ATTEMPTS (30 per 10 minutes) per user: the 31st file in a row is refused with 429,
+    kept out of the reader and the history; another user still uploads."""
+    from tests.conftest import PASSWORD, ROLE_USERS, csrf_from
+    from tests.etl.conftest import fill
+
+    client = signed_in(login, "entity")
+    with app.server.extensions["store"].session() as db:
+        from etl.template import template_bytes
+
+        data = fill(template_bytes(db, "MOH", "2025-Q3"), {"T1.5": {"Value": "about half"}})
+    answers = [upload(client, "MOH", data).status_code for _ in range(31)]
+    assert answers == [200] * 30 + [429]
+    with app.server.extensions["store"].session() as db:
+        assert db.scalar(select(func.count()).select_from(Upload)) == 30
+    office = app.server.test_client()
+    form = {"email": ROLE_USERS["supervisor"][0], "password": PASSWORD}
+    form["csrf_token"] = csrf_from(office.get("/login").text)
+    assert office.post("/login", data=form).status_code == 302
+    office.get("/submissions")
+    assert upload(office, "MOH", data).status_code == 200
