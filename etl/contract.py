@@ -28,6 +28,7 @@ REFERENCE_COLUMNS: dict[str, tuple[str, str]] = {
     "target": ("Target 2025", "المستهدف 2025"),
 }
 INPUT_KEYS = ("numerator", "denominator", "value", "comment", "evidence")
+LOADED_KEYS = ("code", "period", *INPUT_KEYS)  # the columns whose cells ingest reads
 ABOUT_FIELDS: dict[str, tuple[str, str]] = {
     "entity": ("Entity code", "رمز الجهة"),
     "entity_name": ("Entity", "الجهة"),
@@ -48,6 +49,24 @@ def match_header(cell: object) -> str | None:
     The longest matching label wins, so `KPI code` is not read as `KPI`.
     """
     return _match_text(cell) if isinstance(cell, str) else None
+
+
+HEADER_ROWS = 20  # the header row is looked for among the sheet's first rows
+
+
+def header_row(rows: list[list[object]]) -> tuple[int | None, dict[str, int]]:
+    """The Data sheet's header row: the first of its first rows naming both `KPI code` and
+    `Value`, with the 0-based column of each key (the first column naming it); (None, {})
+    when there is none."""
+    for index, row in enumerate(rows[:HEADER_ROWS]):
+        columns: dict[str, int] = {}
+        for col, cell in enumerate(row):
+            key = match_header(cell)
+            if key and key not in columns:
+                columns[key] = col
+        if "code" in columns and "value" in columns:
+            return index, columns
+    return None, {}
 
 
 @lru_cache(maxsize=512)

@@ -12,14 +12,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from etl.contract import ABOUT_FIELDS, ABOUT_SHEET, DATA_SHEET, INPUT_KEYS, match_header
+from etl.contract import (
+    ABOUT_FIELDS,
+    ABOUT_SHEET,
+    DATA_SHEET,
+    INPUT_KEYS,
+    LOADED_KEYS,
+    header_row,
+)
 from etl.messages import Problem
 from etl.sandbox import Sandbox, WorkerFailed
 from etl.structure import Limits, inspect_workbook
 
-HEADER_ROWS = 20  # where the validator looks for the header row
 LIMITS = Limits()  # what no template exceeds (etl.structure)
-LOADED_KEYS = ("code", "period", *INPUT_KEYS)
 
 
 class RefusedWorkbook(ValueError):
@@ -153,7 +158,8 @@ def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
         }
     except Exception as error:  # calamine raises its own error types for damaged parts
         return {"damaged": str(error)[:200]}
-    columns = _header_columns(sheets.get(DATA_SHEET, []))
+    _row, found = header_row(sheets.get(DATA_SHEET, []))
+    columns = {key: col + 1 for key, col in found.items()}  # findings count columns from 1
     loaded = [columns[k] for k in LOADED_KEYS if k in columns]
     inputs = [columns[k] for k in INPUT_KEYS if k in columns]
     problems = [
@@ -166,20 +172,6 @@ def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
         "percent": sorted(structure.percent_cells),
         "cells": [p.as_dict() for p in problems],
     }
-
-
-def _header_columns(rows: list[list[Any]]) -> dict[str, int]:
-    """The 1-based column of each key in the header row (the validator's rule: the first of the
-    first rows naming both `KPI code` and `Value`)."""
-    for row in rows[:HEADER_ROWS]:
-        columns: dict[str, int] = {}
-        for number, cell in enumerate(row, start=1):
-            key = match_header(cell)
-            if key and key not in columns:
-                columns[key] = number
-        if "code" in columns and "value" in columns:
-            return columns
-    return {}
 
 
 def _about(rows: list[list[Any]]) -> dict[str, str]:

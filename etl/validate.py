@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from etl.contract import COLUMNS, DueKpi, match_header
+from etl.contract import COLUMNS, LOADED_KEYS, DueKpi, header_row, match_header
 from etl.load import Row
 from etl.messages import Problem, report_of
 from etl.parse import (
@@ -85,7 +85,7 @@ def _validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
         result.errors.append(problem)
         return result
     rows = workbook.sheets[workbook.data_sheet]
-    header_index, columns = _header(rows)
+    header_index, columns = header_row(rows)
     if header_index is None:
         result.errors.append(Problem("no_header"))
         return result
@@ -103,28 +103,13 @@ def _validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
     return result
 
 
-def _header(rows: list[list[Any]]) -> tuple[int | None, dict[str, int]]:
-    for index, row in enumerate(rows[:20]):
-        columns: dict[str, int] = {}
-        for col, cell in enumerate(row):
-            key = match_header(cell)
-            if key and key not in columns:
-                columns[key] = col
-        if "code" in columns and "value" in columns:
-            return index, columns
-    return None, {}
-
-
-LOADED = ("code", "period", "numerator", "denominator", "value", "comment", "evidence")
-
-
 def _repeated_headings(row: list[Any], number: int, columns: dict[str, int]) -> list[Problem]:
     """A heading of a loaded column twice (a hidden `Value` column before the visible one):
     which one the clerk meant cannot be told, so neither is read."""
     found = []
     for col, cell in enumerate(row):
         key = match_header(cell)
-        if key in LOADED and columns[key] != col:
+        if key in LOADED_KEYS and columns[key] != col:
             found.append(
                 Problem(
                     "repeated_heading",
