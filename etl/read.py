@@ -84,6 +84,8 @@ class _Prefetched:
             if self.executor is None or self.pid != os.getpid():
                 self.executor = ThreadPoolExecutor(sandbox().workers, "reader")
                 self.pending, self.pid = {}, os.getpid()
+            # files read ahead but never asked for (refused before reading) are let go here
+            self.pending = {k: v for k, v in self.pending.items() if not v[1].done()}
             for data in files[:PREFETCH]:
                 if id(data) not in self.pending:
                     future = self.executor.submit(_read, data, LIMITS)
