@@ -1,39 +1,47 @@
 # One command to run the app with demo data, one to run the tests (see README.md).
+# `make run` installs only what the app needs (requirements.txt); `make test`, `make lint`,
+# `make bench` and `make messages` add the test, lint and benchmark tools (requirements-dev.txt).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
 
 .PHONY: run test lint format bench messages clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(RUNTIME)
 
-run: $(STAMP)  ## development server on 127.0.0.1:8050 with demo data
+$(DEV): $(RUNTIME) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV)
+
+run: $(RUNTIME)  ## development server on 127.0.0.1:8050 (PORT overrides) with demo data
 	$(PY) app.py
 
-test: $(STAMP)  ## the whole suite; PostgreSQL tests run when TEST_DATABASE_URL is set
+test: $(DEV)  ## the whole suite; PostgreSQL tests run when TEST_DATABASE_URL is set
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-format: $(STAMP)
+format: $(DEV)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/structure.py
 	$(PY) benchmarks/hostile.py
 	$(PY) benchmarks/audit.py
 	$(PY) benchmarks/pages.py
 	$(PY) benchmarks/browser.py
 
-messages: $(STAMP)  ## extract interface strings and merge them into the Arabic catalogue
+messages: $(DEV)  ## extract interface strings and merge them into the Arabic catalogue
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/tracker-messages.pot web dashboards etl
 	$(VENV)/bin/pybabel update -i /tmp/tracker-messages.pot -d web/translations -l ar --no-fuzzy-matching
 

@@ -12,8 +12,8 @@ from flask import Flask
 from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
-from web import auth, files, headers, i18n, logs, uploads
-from web.config import ConfigError, Settings
+from settings import ConfigError, Settings
+from web import api, auth, files, headers, i18n, logs, uploads
 
 ROOT = Path(__file__).resolve().parent
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
     auth.init_app(server)
     server.register_blueprint(files.blueprint)
     server.register_blueprint(uploads.blueprint)
+    api.init_app(server)
 
     from dashboards._shell import shell
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         update_title=None,
     )
     app.layout = shell
+    server.extensions["dash_app"] = app  # for the callback-map test and the API
     headers.init_app(app, production=settings.production)
     return app
 
@@ -80,8 +82,8 @@ def _refuse_demo_accounts(store: Store) -> None:
 def prepare_development_database(settings: Settings) -> list[tuple[str, str]]:
     """First start: schema, catalogue, one demo account per role and the demo history."""
     from data.__main__ import init
-    from data.demo import seed_demo
     from data.users import ensure_demo_accounts
+    from services.demo import seed_demo
 
     init(settings.database_url)
     with Store(settings.database_url).transaction() as db:

@@ -19,11 +19,11 @@ from sqlalchemy import select  # noqa: E402
 from app import create_app  # noqa: E402
 from data.catalogue import load_catalogue  # noqa: E402
 from data.db import Store, migrate  # noqa: E402
-from data.demo import seed_demo  # noqa: E402
 from data.models import User  # noqa: E402
 from data.users import account, create_user  # noqa: E402
+from services.demo import seed_demo  # noqa: E402
+from settings import Settings  # noqa: E402
 from web.auth import WebUser  # noqa: E402
-from web.config import Settings  # noqa: E402
 
 PERIOD = "2025-Q3"
 CALLS = {

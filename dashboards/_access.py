@@ -1,18 +1,21 @@
-"""Server-side checks for page layouts and callbacks: deny by default."""
+"""The pages' one guard: every layout and every callback builds the `Actor` here and asks
+`services.actors`; a callback registered any other way fails the callback-map test."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
+import dash
 from dash import html
-from flask import abort
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from data.models import User
-from web.access import page_allowed
+from services.actors import Action, Actor, Denied, entity_scope, may, page_allowed
+from web.access import current_actor
 from web.auth import refuse
+
+__all__ = ["current_actor", "guarded_callback", "page_layout", "refuse_unless_page"]
 
 
 def page_layout(path: str | Callable[..., str]):
@@ -21,8 +24,9 @@ def page_layout(path: str | Callable[..., str]):
     def decorate(layout):
         @wraps(layout)
         def guarded(**kwargs):
+            kwargs = {key: _one_text(value) for key, value in kwargs.items()}
             target = path(**kwargs) if callable(path) else path
-            if not current_user.is_authenticated or not page_allowed(current_user, target):
+            if not page_allowed(current_actor(), target):
                 return html.Section(
                     [
                         html.H1(_("You do not have access to this page")),
@@ -42,36 +46,48 @@ def page_layout(path: str | Callable[..., str]):
     return decorate
 
 
-def roles_required(*roles: str):
-    """Wrap a Dash callback: refuse (403) unless the signed-in user has one of `roles`."""
+def _one_text(value) -> str | None:
+    """A query parameter as one text: `?entity=a&entity=b` gives a list; the first counts."""
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return None if value is None else str(value)
+
+
+def guarded_callback(*dependencies, action: Action, **options):
+    """Register a Dash callback that runs only for an actor who may do `action`; it receives that
+    `Actor` as its first argument. The only way pages register server callbacks."""
 
     def decorate(callback):
         @wraps(callback)
-        def guarded(*args, **kwargs):
-            if not current_user.is_authenticated or current_user.role not in roles:
+        def guarded(*args):
+            actor = current_actor()
+            if not may(actor, action):
                 refuse(403, callback=callback.__name__)
-            return callback(*args, **kwargs)
+            try:
+                return callback(actor, *args)
+            except Denied as denied:
+                refuse(403, callback=callback.__name__, entity=denied.entity or "")
 
-        return guarded
+        guarded.guarded_by = action
+        return dash.callback(*dependencies, **options)(guarded)
 
     return decorate
 
 
-def scoped_entity(requested: str | None) -> str | None:
-    """The entity a request may act on: an entity user's own (asking for another is refused),
-    any for the programme office, none for others."""
-    if not current_user.is_authenticated:
-        abort(403)
-    if current_user.role == "entity":
-        if requested and requested.upper() != current_user.entity_code:
-            refuse(403, entity=requested)
-        return current_user.entity_code
-    if current_user.role in ("supervisor", "admin"):
-        return requested.upper() if requested else None
-    refuse(403, entity=requested)
-    return None
+def refuse_unless_page(path: str) -> None:
+    """Refuse a callback for a page the user may not open (deny by default)."""
+    if not page_allowed(current_actor(), path):
+        refuse(403, page=path)
 
 
-def db_user(session):
-    """The signed-in user as a row of `session`."""
-    return session.get(User, current_user.id)
+def scoped_entity(actor: Actor, requested: str | None, action: Action) -> str | None:
+    """`services.actors.entity_scope`, answering 403 (and recording it) when refused."""
+    try:
+        return entity_scope(actor, requested, action)
+    except Denied:
+        refuse(403, entity=requested or "")
+
+
+def db_user(session, actor: Actor):
+    """The acting user as a row of `session`."""
+    return session.get(User, actor.user_id)

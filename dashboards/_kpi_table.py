@@ -13,7 +13,9 @@ from dashboards._text import (
     percent,
     point_text,
     sparkline,
+    target_heading,
     target_text,
+    verdict_word,
 )
 from kpis.analysis import Picture
 from kpis.formatting import format_figure
@@ -40,6 +42,8 @@ def figure_cell(pic: Picture) -> list:
         parts.extend([html.Br(), html.Span(label, className="coverage muted")])
     if nat is not None and nat.invalid:
         parts.extend([html.Br(), html.Span(invalid_note(nat.invalid), className="coverage muted")])
+    if pic.forecast.final:  # the target period is reported: the verdict is final
+        parts.extend([html.Br(), html.Span(verdict_word(pic.forecast.verdict), className="final")])
     return parts
 
 
@@ -82,7 +86,7 @@ def kpi_table(pictures: list[Picture], caption: str, query: str) -> html.Div:
     headers = [
         _("Indicator"),
         _("National figure"),
-        _("Target 2025"),
+        target_heading(p.spec for p in pictures),
         _("Progress"),
         _("Status"),
         _("Trend"),

@@ -12,6 +12,7 @@ from dashboards._text import (
     localized,
     ltr,
     point_text,
+    target_heading,
     verdict_word,
 )
 from kpis.analysis import Picture
@@ -29,7 +30,7 @@ def series_chart(pic: Picture, chart_id: str):
     names = {
         "actual": _("National figure"),
         "path": _("Expected path"),
-        "target": _("Target 2025"),
+        "target": target_heading([spec]),
         "forecast": _("Forecast"),
     }
     figure = series_figure(
@@ -142,7 +143,7 @@ def small_multiples(pictures: list[Picture], chart_id: str, title: str):
     ]
     sentence = _(
         "%(on)d of %(count)d indicators are on track or achieved; the dashed line is the path, "
-        "the long dashes the 2025 target.",
+        "the long dashes the target.",
         on=sum(1 for p in pictures if p.status in ("on_track", "achieved")),
         count=len(pictures),
     )
@@ -207,7 +208,7 @@ def _panel_traces(pic: Picture, axis: str, *, legend: bool) -> list[dict]:
 
 
 def _target_line(target: float, axis: str) -> dict:
-    """The 2025 target across the whole panel (what `add_hline` draws, without its cost)."""
+    """The target across the whole panel (what `add_hline` draws, without its cost)."""
     return {
         "type": "line",
         "xref": f"x{axis} domain",

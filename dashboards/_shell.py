@@ -12,7 +12,8 @@ from flask_wtf.csrf import generate_csrf
 from dashboards._text import role_label
 from data.db import store_of
 from data.queries import has_demo_data
-from web.access import page_allowed
+from services.actors import page_allowed
+from web.access import current_actor
 from web.i18n import language
 
 SHELL_NAV = "shell-nav"
@@ -68,7 +69,7 @@ def navigation() -> html.Nav:
         (_("Review"), "/review"),
         (_("Audit"), "/audit"),
     ]
-    visible = [(label, href) for label, href in links if page_allowed(current_user, href)]
+    visible = [(label, href) for label, href in links if page_allowed(current_actor(), href)]
     return html.Nav(
         html.Ul([html.Li(dcc.Link(label, href=href)) for label, href in visible]),
         id=SHELL_NAV,

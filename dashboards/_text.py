@@ -48,6 +48,15 @@ def baseline_text(value: float | None, unit: str) -> str:
     return format_value(value, unit) if value is not None else _("Not applicable")
 
 
+def target_heading(specs) -> str:
+    """ "Target 2025": the target year of the cycle's KPIs, from the store (or plain "Target"
+    where the KPIs shown have different target years)."""
+    years = {s.target_year for s in specs if s.target_year is not None}
+    if len(years) == 1:
+        return _("Target %(year)s", year=years.pop())
+    return _("Target")
+
+
 def target_text(value: float | None, unit: str, comparator: str) -> str:
     """`at least 80%`, `rank 20 or better`; `target not set` where there is none (never 0)."""
     if value is None:
@@ -137,6 +146,8 @@ def verdict_word(verdict: str) -> str:
         "unlikely": _("Unlikely to meet the target"),
         "insufficient_data": _("Insufficient data for a forecast (fewer than 3 points)"),
         "no_target": _("No target to forecast against"),
+        "met": _("Final: target met"),
+        "not_met": _("Final: target not met"),
     }.get(verdict, verdict)
 
 

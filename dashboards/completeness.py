@@ -9,17 +9,15 @@ import dash
 from dash import Input, Output, html
 from flask import current_app
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from dashboards._access import page_layout
+from dashboards._access import guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     allowed,
     analytics_page,
     from_params,
+    page_scope,
     params,
-    quarter_options,
-    scope_for,
 )
 from dashboards._components import table
 from dashboards._text import CELL_ICONS, cell_word, localized, ltr, percent
@@ -28,6 +26,8 @@ from data.db import store_of
 from data.queries import kpi_specs
 from kpis.completeness import MISSING, Cell, cell_state, deadline, on_time, tally
 from kpis.periods import quarters, reporting_period
+from services.actors import Action, Actor, Role
+from services.programme import revision_standings
 
 COMPLETENESS = PageIds("completeness-form", "completeness-params", "completeness-content")
 SHOWN_QUARTERS = 8
@@ -39,8 +39,7 @@ dash.register_page(
 
 @page_layout("/completeness")
 def layout(period: str | None = None, **_kwargs):
-    choices = quarter_options()
-    scope = scope_for(period, None, choices)
+    scope, choices = page_scope(period, None)
     intro = [
         html.P(
             _(
@@ -56,24 +55,40 @@ def layout(period: str | None = None, **_kwargs):
     )
 
 
-@dash.callback(Output(COMPLETENESS.content, "children"), Input(COMPLETENESS.params, "data"))
-def render(data):
+@guarded_callback(
+    Output(COMPLETENESS.content, "children"),
+    Input(COMPLETENESS.params, "data"),
+    action=Action.VIEW_PROGRAMME,
+)
+def render(actor: Actor, data):
     allowed("/completeness")
     scope = from_params(data)
-    shown = [q for q in quarters(2021, scope.as_of.year) if q <= scope.as_of][-SHOWN_QUARTERS:]
     with store_of(current_app).session() as db:
+        cycle = queries.current_cycle(db)
+        first = cycle.start_year if cycle else scope.as_of.year
+        shown = [q for q in quarters(first, scope.as_of.year) if q <= scope.as_of]
+        shown = shown[-SHOWN_QUARTERS:]
         specs = kpi_specs(db)
         assigned = queries.assignments(db)
         entities = queries.entities(db)
         received = {(r.entity, r.period): r for r in queries.received(db)}
-    if current_user.role == "entity":
-        entities = [e for e in entities if e.code == current_user.entity_code]
+        standings = revision_standings(db, [q.code for q in shown])
+    if actor.role is Role.ENTITY:
+        entities = [e for e in entities if e.code == actor.entity_code]
     today = date.today()
     matrix = {
         e.code: [_cell(e.code, q, specs, assigned, received, today) for q in shown]
         for e in entities
     }
-    return [_matrix(entities, shown, matrix), _overdue(entities, shown, matrix)]
+    notes = {key: _official_note(standing) for key, standing in standings.items()}
+    return [_matrix(entities, shown, matrix, notes), _overdue(entities, shown, matrix)]
+
+
+def _official_note(standing) -> str:
+    """Next to a returned or pending quarter: whose figures count meanwhile."""
+    if standing.official is None:
+        return _("no official figure yet")
+    return _("official: revision %(number)d, approved", number=standing.official)
 
 
 def _due(entity: str, quarter, specs, assigned) -> int:
@@ -81,7 +96,7 @@ def _due(entity: str, quarter, specs, assigned) -> int:
         1
         for s in specs
         if entity in assigned.get(s.code, ())
-        and reporting_period(s.frequency, quarter, s.baseline_year or 2020)
+        and reporting_period(s.frequency, quarter, s.base_year)
     )
 
 
@@ -104,7 +119,7 @@ def _labels() -> dict[str, str]:
     return {state: f"{CELL_ICONS[state]} {cell_word(state)}" for state in CELL_ICONS}
 
 
-def _matrix(entities, shown, matrix) -> html.Section:
+def _matrix(entities, shown, matrix, notes: dict[tuple[str, str], str]) -> html.Section:
     headers = [
         _("Entity"),
         *[ltr(q.code) for q in shown],
@@ -120,7 +135,12 @@ def _matrix(entities, shown, matrix) -> html.Section:
         rows.append(
             [
                 localized(e, "name"),
-                *[labels[c.state] for c in cells],
+                *[
+                    f"{labels[c.state]} · {note}"
+                    if (note := notes.get((e.code, q.code)))
+                    else labels[c.state]
+                    for q, c in zip(shown, cells, strict=True)
+                ],
                 percent(total.completeness),
                 percent(total.timeliness),
                 percent(total.approval),

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import dash
 from dash import Input, Output, dcc, html
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from dashboards._access import page_layout
+from dashboards._access import guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     Programme,
@@ -18,11 +17,10 @@ from dashboards._analytics import (
     analytics_page,
     from_params,
     not_found,
+    page_scope,
     params,
     programme,
-    quarter_options,
     requested_code,
-    scope_for,
 )
 from dashboards._components import table
 from dashboards._kpi_table import trend_cell
@@ -32,11 +30,15 @@ from dashboards._text import (
     ltr,
     point_text,
     status_label,
+    target_heading,
     target_text,
     when,
 )
 from data import analytics as queries
 from data.db import store_of
+from kpis.revisions import RevisionStanding
+from services.actors import Action, Actor, sees_unapproved
+from services.programme import revision_standings
 
 ENTITY = PageIds("entity-form", "entity-params", "entity-content")
 
@@ -55,22 +57,54 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
         entity = next((e for e in queries.entities(db) if e.code == code), None)
     if entity is None:
         return not_found(_("No such entity"))
-    choices = quarter_options()
-    scope = scope_for(period, unapproved, choices)
+    scope, choices = page_scope(period, unapproved)
     heading = localized(entity, "name")
     return analytics_page(ENTITY, heading, scope, choices, params(scope, code=code))
 
 
-@dash.callback(Output(ENTITY.content, "children"), Input(ENTITY.params, "data"))
-def render(data):
+@guarded_callback(
+    Output(ENTITY.content, "children"),
+    Input(ENTITY.params, "data"),
+    action=Action.VIEW_PROGRAMME,
+)
+def render(actor: Actor, data):
     code = requested_code(data)
     allowed(f"/entity/{code}")
-    if current_user.role == "entity" and code != current_user.entity_code:
-        abort(403)
     prog = programme(from_params(data))
+    quarter = prog.scope.as_of.code
     with store_of(current_app).session() as db:
-        history = queries.lineage(db, code, approved_only=current_user.role == "committee")
-    return [standing(prog, code), scorecard(prog, code), submissions(history)]
+        history = queries.lineage(db, code, approved_only=not sees_unapproved(actor, code))
+        # that a later revision is pending or returned is said to everybody (the completeness
+        # grid shows statuses too), next to the official figure
+        revisions = revision_standings(db, [quarter]).get((code, quarter))
+    return [
+        standing(prog, code),
+        scorecard(prog, code, official_note(quarter, revisions)),
+        submissions(history),
+    ]
+
+
+def official_note(quarter: str, revisions: RevisionStanding | None) -> str:
+    """Which revision's figures are official for the quarter, and what came after it:
+    "2025-Q4: Official: revision 1, approved; revision 2 returned". Empty when nothing did."""
+    if revisions is None or not revisions.worth_saying:
+        return ""
+    later = "; ".join(
+        _("revision %(number)d awaiting review", number=n)
+        if status == "submitted"
+        else _("revision %(number)d returned", number=n)
+        for n, status in revisions.later
+    )
+    if revisions.official is None:
+        return _(
+            "%(quarter)s: no official figure yet; %(later)s", quarter=ltr(quarter), later=later
+        )
+    return _(
+        "%(quarter)s: Official: revision %(official)d, approved; %(later)s",
+        quarter=ltr(quarter),
+        official=revisions.official,
+        later=later,
+    )
 
 
 def standing(prog: Programme, code: str) -> html.Section:
@@ -80,25 +114,31 @@ def standing(prog: Programme, code: str) -> html.Section:
     note = _("Score and rank count approved figures only.") if prog.scope.own_entity else ""
     text = (
         _(
-            "Score %(score).1f of 100, rank %(rank)s of %(count)d entities.",
+            "Score %(score).1f of 100, rank %(rank)s of %(count)d entities with a score.",
             score=score,
             rank=rank.get(code, "—"),
-            count=len(rank),
+            count=prog.ranked_among,
         )
         if score is not None
         else _("No score yet: no figure against a target.")
+    )
+    unscored = _(
+        "%(count)d of %(total)d entities have no score yet and are not ranked.",
+        count=prog.unscored,
+        total=len(prog.entity_names),
     )
     return html.Section(
         [
             html.H2(_("Standing")),
             html.P(html.Strong(text)),
+            html.P(unscored, className="muted"),
             html.P(note, className="muted") if note else "",
         ],
         className="card",
     )
 
 
-def scorecard(prog: Programme, code: str) -> html.Section:
+def scorecard(prog: Programme, code: str, note: str = "") -> html.Section:
     query = address(prog.scope)
     rows = []
     for spec in prog.specs:
@@ -121,8 +161,9 @@ def scorecard(prog: Programme, code: str) -> html.Section:
     return html.Section(
         [
             html.H2(_("Scorecard")),
+            html.P(note, className="official-note") if note else "",
             table(
-                [_("Indicator"), _("Figure"), _("Target 2025"), _("Status"), _("Trend")],
+                [_("Indicator"), _("Figure"), target_heading(prog.specs), _("Status"), _("Trend")],
                 rows,
                 _("Indicators reported by this entity"),
                 row_headers=True,

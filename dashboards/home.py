@@ -6,9 +6,8 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, dcc, html
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from dashboards._access import page_layout
+from dashboards._access import guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     Programme,
@@ -16,16 +15,16 @@ from dashboards._analytics import (
     allowed,
     analytics_page,
     from_params,
+    page_scope,
     params,
     programme,
-    quarter_options,
-    scope_for,
 )
 from dashboards._components import table
 from dashboards._kpi_table import kpi_table
 from dashboards._text import kpi_status, localized, ltr
 from kpis.formatting import format_figure
 from kpis.status import SEVERITY, STATUSES
+from services.actors import Action, Actor, Role
 
 OVERVIEW = PageIds("overview-form", "overview-params", "overview-content")
 BEHIND = 5
@@ -35,22 +34,25 @@ dash.register_page(__name__, path="/", title=lambda: _("Programme overview"), na
 
 @page_layout("/")
 def layout(period: str | None = None, unapproved: str | None = None, **_kwargs):
-    choices = quarter_options()
-    scope = scope_for(period, unapproved, choices)
+    scope, choices = page_scope(period, unapproved)
     return analytics_page(OVERVIEW, _("Programme overview"), scope, choices, params(scope))
 
 
-@dash.callback(Output(OVERVIEW.content, "children"), Input(OVERVIEW.params, "data"))
-def render(data):
+@guarded_callback(
+    Output(OVERVIEW.content, "children"),
+    Input(OVERVIEW.params, "data"),
+    action=Action.VIEW_PROGRAMME,
+)
+def render(actor: Actor, data):
     allowed("/")
-    return overview(programme(from_params(data)))
+    return overview(programme(from_params(data)), actor)
 
 
-def overview(prog: Programme) -> list:
+def overview(prog: Programme, actor: Actor) -> list:
     query = address(prog.scope)
     sections = [track_section(prog, track, query) for track in _tracks(prog)]
     parts = [*sections, changes(prog, query)]
-    if current_user.role != "entity":
+    if actor.role is not Role.ENTITY:
         parts.append(furthest_behind(prog, query))
     return parts
 
@@ -85,33 +87,46 @@ def track_section(prog: Programme, track: str, query: str) -> html.Section:
 
 
 def changes(prog: Programme, query: str) -> html.Section:
+    """Each KPI's national figure in its last two periods, over the same entities (those that
+    reported in both: kpis.changes), saying how many were compared."""
     rows = []
     for spec in prog.specs:
-        pic = prog.national[spec.code]
-        now, before = pic.current, pic.previous
-        if not now or not before or now.value is None or before.value is None:
-            continue
-        if abs(now.value - before.value) < 0.05:  # unchanged at one decimal
+        change = prog.changes.get(spec.code)
+        if change is None or abs(change.delta) < 0.05:  # unchanged at one decimal
             continue
         rows.append(
             [
                 dcc.Link(f"{spec.code} {localized(spec, 'name')}", href=f"/kpi/{spec.code}{query}"),
-                f"{ltr(before.period.code)}: {format_figure(before.value, spec.unit)}",
-                f"{ltr(now.period.code)}: {format_figure(now.value, spec.unit)}",
-                _change_text(now.value - before.value, spec),
+                f"{ltr(change.from_period.code)}: {format_figure(change.before, spec.unit)}",
+                f"{ltr(change.to_period.code)}: {format_figure(change.now, spec.unit)}",
+                _change_text(change.delta, spec),
+                _compared_text(change, spec),
             ]
         )
     body = (
         table(
-            [_("Indicator"), _("Before"), _("Now"), _("Change")],
+            [_("Indicator"), _("Before"), _("Now"), _("Change"), _("Compared over")],
             rows,
-            _("Changes since the previous period"),
+            _("Changes since the previous period, over the entities reported in both"),
             row_headers=True,
         )
         if rows
         else html.P(_("No national figure changed since the previous period."))
     )
     return html.Section([html.H2(_("What changed")), body], className="card")
+
+
+def _compared_text(change, spec) -> str:
+    if spec.scope == "national":
+        return _("The national figure reported in both periods")
+    if change.from_period.quarter:
+        return _(
+            "Compared over %(count)d entities reported in both quarters",
+            count=change.entities_compared,
+        )
+    return _(
+        "Compared over %(count)d entities reported in both years", count=change.entities_compared
+    )
 
 
 def _change_text(delta: float, spec) -> str:
@@ -122,6 +137,15 @@ def _change_text(delta: float, spec) -> str:
         size = format_figure(abs(delta), spec.unit)
     return ("▲ " if improved else "▼ ") + (
         _("better by %(size)s", size=size) if improved else _("worse by %(size)s", size=size)
+    )
+
+
+def unscored_text(prog: Programme) -> str:
+    """Ranks count only entities with a score: say how many, and how many have none."""
+    return _(
+        "Ranked among the %(ranked)d entities with a score; %(unscored)d have no score yet.",
+        ranked=prog.ranked_among,
+        unscored=prog.unscored,
     )
 
 
@@ -136,7 +160,7 @@ def furthest_behind(prog: Programme, query: str) -> html.Section:
                 href=f"/entity/{e}{query}",
             ),
             f"{score:.1f}",
-            f"{rank.get(e, '')} / {len(rank)}",
+            _("%(rank)s of %(count)d", rank=rank.get(e, "—"), count=prog.ranked_among),
         ]
         for score, e in scored
     ]
@@ -147,6 +171,7 @@ def furthest_behind(prog: Programme, query: str) -> html.Section:
                 _("Score: average progress to target over an entity's KPIs with a target, 0-100."),
                 className="muted",
             ),
+            html.P(unscored_text(prog), className="muted"),
             table(
                 [_("Entity"), _("Score"), _("Rank")],
                 rows,

@@ -1,4 +1,4 @@
-"""KPI `/kpi/<code>`: the national series against the path and the 2025 target, the forecast and
+"""KPI `/kpi/<code>`: the national series against the path and the target, the forecast and
 its verdict, coverage; every ministry compared, with a table and CSV or Excel download."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 from flask_babel import gettext as _
 
-from dashboards._access import page_layout
+from dashboards._access import guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     Programme,
@@ -21,11 +21,10 @@ from dashboards._analytics import (
     analytics_page,
     from_params,
     not_found,
+    page_scope,
     params,
     programme,
-    quarter_options,
     requested_code,
-    scope_for,
 )
 from dashboards._charts import chart_block, ranked_bars
 from dashboards._kpi_table import figure_cell
@@ -36,7 +35,9 @@ from dashboards._text import (
     kpi_status,
     kpi_status_word,
     localized,
+    ltr,
     percent,
+    target_heading,
     target_text,
     unit_label,
     verdict_word,
@@ -44,6 +45,7 @@ from dashboards._text import (
 from data.db import store_of
 from data.queries import kpi_specs
 from kpis.formatting import format_figure
+from services.actors import Action, Actor
 
 KPI = PageIds("kpi-form", "kpi-params", "kpi-content")
 KPI_CSV = "kpi-csv"
@@ -62,8 +64,7 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
         spec = next((s for s in kpi_specs(db) if s.code == code), None)
     if spec is None:
         return not_found(_("No such indicator"))
-    choices = quarter_options()
-    scope = scope_for(period, unapproved, choices)
+    scope, choices = page_scope(period, unapproved)
     intro = [
         html.P(
             [
@@ -84,8 +85,10 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
     return analytics_page(KPI, heading, scope, choices, params(scope, code=code), intro)
 
 
-@dash.callback(Output(KPI.content, "children"), Input(KPI.params, "data"))
-def render(data):
+@guarded_callback(
+    Output(KPI.content, "children"), Input(KPI.params, "data"), action=Action.VIEW_PROGRAMME
+)
+def render(_actor: Actor, data):
     code = requested_code(data)
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))
@@ -94,14 +97,15 @@ def render(data):
     return content(prog, code)
 
 
-@dash.callback(
+@guarded_callback(
     Output(KPI_DOWNLOAD, "data"),
     Input(KPI_CSV, "n_clicks"),
     Input(KPI_EXCEL, "n_clicks"),
     State(KPI.params, "data"),
+    action=Action.VIEW_PROGRAMME,
     prevent_initial_call=True,
 )
-def download(csv_clicks, excel_clicks, data):
+def download(_actor: Actor, csv_clicks, excel_clicks, data):
     if not (csv_clicks or excel_clicks):
         # Dash calls this when the content callback draws the buttons; nobody has clicked yet.
         raise PreventUpdate
@@ -150,6 +154,13 @@ def content(prog: Programme, code: str) -> list:
 
 def _forecast_text(pic) -> str:
     verdict = verdict_word(pic.forecast.verdict)
+    if pic.forecast.final:  # the target period is reported: its figure, not a projection
+        return _(
+            "%(verdict)s: %(value)s reported for %(period)s",
+            verdict=verdict,
+            value=format_figure(pic.forecast.value, pic.spec.unit),
+            period=ltr(pic.forecast.period),
+        )
     if pic.forecast.value is None or pic.spec.target_year is None:
         return verdict
     return _(
@@ -226,7 +237,7 @@ def comparison(prog: Programme, code: str) -> html.Section:
         texts,
         spec.target,
         lower_is_better=spec.lower_is_better,
-        target_name=_("Target 2025"),
+        target_name=target_heading([spec]),
     )
     summary = _(
         "%(count)d entities reported; %(off)d are off track.",

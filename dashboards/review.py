@@ -9,24 +9,17 @@ import dash
 from dash import Input, Output, State, dcc, html
 from flask import abort, current_app
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
 
-from dashboards._access import db_user, page_layout, roles_required
+from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._components import field, filter_form, notice, select_field, table
 from dashboards._text import localized, ltr, status_label, stored_text, when
 from data.db import store_of
-from data.models import Period, Submission
+from data.models import Submission
 from data.queries import quarter_choices, review_lines, review_queue
 from etl.messages import render_all
-from etl.workflow import (
-    OwnSubmission,
-    WorkflowError,
-    approve,
-    lock_period,
-    return_for_changes,
-    unlock_period,
-)
+from etl.workflow import OwnSubmission, WorkflowError
+from services.actors import Action, Actor
+from services.review import NotFound, decide, set_lock
 
 REVIEW_SUBMISSION = "review-submission"
 REVIEW_APPROVE = "review-approve"
@@ -39,7 +32,6 @@ REVIEW_UNLOCK = "review-unlock"
 REVIEW_LOCK_REASON = "review-lock-reason"
 REVIEW_LOCK_RESULT = "review-lock-result"
 REVIEW_PROVENANCE = "review-provenance"
-OFFICE = ("supervisor", "admin")
 
 dash.register_page(__name__, path="/review", title=lambda: _("Review"), name="Review")
 
@@ -142,7 +134,7 @@ def _own_upload() -> str:
 
 def _decision(chosen) -> html.Div:
     """Approve and return, or why not: the rule itself is enforced by etl.workflow."""
-    if chosen.uploaded_by and chosen.uploaded_by == current_user.email:
+    if chosen.uploaded_by_id and chosen.uploaded_by_id == current_actor().user_id:
         return html.Div(
             [
                 html.Button(_("Approve"), id=REVIEW_APPROVE, hidden=True),
@@ -211,24 +203,22 @@ def _locks(quarters, chosen: str) -> html.Section:
     )
 
 
-@dash.callback(
+@guarded_callback(
     Output(REVIEW_RESULT, "children"),
     Input(REVIEW_APPROVE, "n_clicks"),
     Input(REVIEW_RETURN, "n_clicks"),
     State(REVIEW_SUBMISSION, "data"),
     State(REVIEW_REASON, "value"),
+    action=Action.REVIEW,
     prevent_initial_call=True,
 )
-@roles_required(*OFFICE)
-def decide(_approve, _return, submission_id, reason):
+def review_decision(actor: Actor, _approve, _return, submission_id, reason):
     returning = dash.ctx.triggered_id == REVIEW_RETURN
     try:
         with store_of(current_app).transaction() as db:
-            submission = db.get(Submission, submission_id) or abort(404)
-            if returning:
-                return_for_changes(db, submission, db_user(db), reason or "")
-            else:
-                approve(db, submission, db_user(db))
+            decide(db, actor, int(submission_id or 0), returning=returning, reason=reason or "")
+    except NotFound:
+        abort(404)
     except OwnSubmission:
         return notice(_own_upload(), "error")
     except WorkflowError:
@@ -242,24 +232,22 @@ def decide(_approve, _return, submission_id, reason):
     return notice([done, " ", dcc.Link(_("Back to the queue"), href="/review")], "success")
 
 
-@dash.callback(
+@guarded_callback(
     Output(REVIEW_LOCK_RESULT, "children"),
     Input(REVIEW_LOCK, "n_clicks"),
     Input(REVIEW_UNLOCK, "n_clicks"),
     State(REVIEW_PERIOD + "-chosen", "data"),
     State(REVIEW_LOCK_REASON, "value"),
+    action=Action.REVIEW,
     prevent_initial_call=True,
 )
-@roles_required(*OFFICE)
-def lock(_lock, _unlock, period_code, reason):
+def lock(actor: Actor, _lock, _unlock, period_code, reason):
     unlocking = dash.ctx.triggered_id == REVIEW_UNLOCK
     try:
         with store_of(current_app).transaction() as db:
-            period = db.scalar(select(Period).where(Period.code == period_code)) or abort(404)
-            if unlocking:
-                unlock_period(db, period, db_user(db), reason or "")
-            else:
-                lock_period(db, period, db_user(db))
+            set_lock(db, actor, str(period_code), locked=not unlocking, reason=reason or "")
+    except NotFound:
+        abort(404)
     except WorkflowError:
         message = (
             _("To unlock, choose a locked quarter and write the reason.")

@@ -7,21 +7,16 @@ from pathlib import Path
 
 import dash
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from dashboards._access import db_user, page_layout, roles_required, scoped_entity
+from dashboards._access import current_actor, guarded_callback, page_layout, scoped_entity
 from dashboards._components import filter_form, notice, select_field, table
 from dashboards._text import ltr, pick, status_label, when
 from data.db import store_of
-from data.models import Entity, Period, Upload
-from data.queries import entity_choices, quarter_choices, submission_history
-from etl.ingest import Incoming, Outcome, ingest_isolated
-from etl.load import StoredFile
-from etl.messages import Problem
-from etl.storage import read_original
-from etl.template import template_bytes
+from data.queries import entity_choices, quarter_choices
+from services import submissions
+from services.actors import Action, Actor
 
 SUB_FORM = "submissions-form"
 SUB_ENTITY = "submissions-entity"
@@ -38,7 +33,6 @@ SUB_SUBMIT = "submissions-submit"
 SUB_RESULT = "submissions-result"
 SUB_HISTORY = "submissions-history"
 SUB_CONTEXT = "submissions-context"
-UPLOADERS = ("entity", "supervisor", "admin")
 
 dash.register_page(
     __name__, path="/submissions", title=lambda: _("Submissions"), name="Submissions"
@@ -46,14 +40,15 @@ dash.register_page(
 
 
 @page_layout("/submissions")
-def layout(entity: str | None = None, period: str | None = None, **_kwargs):
-    code = scoped_entity(entity)
+def layout(entity: str | None = None, period: str | None = None, page=None, **_kwargs):
+    actor = current_actor()
+    code = scoped_entity(actor, entity, Action.VIEW_SUBMISSIONS)
     with store_of(current_app).session() as db:
         entities = entity_choices(db)
         quarters = quarter_choices(db, date.today())
         code = code or entities[0][0]
         period = period if period in {q for q, _locked in quarters} else quarters[0][0]
-        history = submission_history(db, code)
+        history = submissions.history(db, actor, code, _page_number(page))
     return html.Div(
         [
             html.H1(_("Submissions")),
@@ -63,7 +58,7 @@ def layout(entity: str | None = None, period: str | None = None, **_kwargs):
                     "submit it to the programme office."
                 )
             ),
-            _chooser(entities, quarters, code, period),
+            _chooser(actor, entities, quarters, code, period),
             dcc.Store(id=SUB_CONTEXT, data={"entity": code, "period": period}),
             html.Section(
                 [
@@ -130,14 +125,17 @@ def layout(entity: str | None = None, period: str | None = None, **_kwargs):
                 className="card",
             ),
             html.Section(
-                [html.H2(_("History")), html.Div(_history(history), id=SUB_HISTORY)],
+                [
+                    html.H2(_("History")),
+                    html.Div(_history(history, period), id=SUB_HISTORY),
+                ],
                 className="card",
             ),
         ]
     )
 
 
-def _chooser(entities, quarters, code, period) -> html.Form:
+def _chooser(actor: Actor, entities, quarters, code, period) -> html.Form:
     fields = [
         select_field(
             SUB_PERIOD,
@@ -147,13 +145,19 @@ def _chooser(entities, quarters, code, period) -> html.Form:
             period,
         )
     ]
-    if scoped_entity(None) is None:  # the programme office chooses the entity
+    if actor.is_office:  # the programme office chooses the entity
         options = [(c, f"{c} · {pick(en, ar)}") for c, en, ar in entities]
         fields.insert(0, select_field(SUB_ENTITY, "entity", _("Entity"), options, code))
     return filter_form(SUB_FORM, fields, _("Show"))
 
 
-def _history(rows) -> html.Div:
+def _page_number(page) -> int:
+    text = str(page or "1")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 1
+
+
+def _history(history: submissions.HistoryPage, period: str) -> html.Div:
+    rows = history.rows
     if not rows:
         return html.P(_("Nothing submitted yet."))
     headers = [
@@ -181,28 +185,68 @@ def _history(rows) -> html.Div:
         ]
         for r in rows
     ]
-    return table(
-        headers, body, _("Submissions of %(entity)s", entity=rows[0].entity), row_headers=True
+    caption = _("Submissions of %(entity)s", entity=rows[0].entity)
+    return html.Div([table(headers, body, caption, row_headers=True), _pager(history, period)])
+
+
+def _pager(history: submissions.HistoryPage, period: str) -> html.Nav | str:
+    """Older submissions a page at a time, with the page in the address (shareable)."""
+    if history.pages == 1:
+        return ""
+    entity = history.rows[0].entity
+
+    def link(page: int, label: str):
+        href = f"/submissions?entity={entity}&period={period}&page={page}"
+        return dcc.Link(label, href=href, className="button")
+
+    parts = []
+    if history.page > 1:
+        parts.append(link(history.page - 1, _("Newer")))
+    parts.append(
+        html.Span(
+            _(
+                "Page %(page)d of %(pages)d (%(total)d submissions)",
+                page=history.page,
+                pages=history.pages,
+                total=history.total,
+            )
+        )
     )
+    if history.page < history.pages:
+        parts.append(link(history.page + 1, _("Older")))
+    return html.Nav(parts, className="pager", **{"aria-label": _("Pages of the history")})
 
 
-def _history_of(code: str) -> html.Div:
+def _history_of(actor: Actor, code: str, period: str) -> html.Div:
     with store_of(current_app).session() as db:
-        return _history(submission_history(db, code))
+        return _history(submissions.history(db, actor, code), period)
 
 
-@dash.callback(
+@guarded_callback(
     Output(SUB_DOWNLOAD, "data"),
     Input(SUB_TEMPLATE, "n_clicks"),
     State(SUB_CONTEXT, "data"),
+    action=Action.UPLOAD,
     prevent_initial_call=True,
 )
-@roles_required(*UPLOADERS)
-def download_template(_clicks, context):
-    code = scoped_entity(context["entity"])
-    with store_of(current_app).session() as db:
-        data = template_bytes(db, code, context["period"])
+def download_template(actor: Actor, _clicks, context):
+    context = _context(context)
+    code = scoped_entity(actor, context["entity"], Action.UPLOAD)
+    try:
+        with store_of(current_app).session() as db:
+            data = submissions.template(db, actor, code, context["period"])
+    except ValueError:  # not a quarter of the programme: a forged or stale page
+        abort(400)
     return dcc.send_bytes(data, f"template-{code}-{context['period']}.xlsx")
+
+
+def _context(context) -> dict[str, str]:
+    """The page's entity and quarter, as the page stored them; anything else is a forged call."""
+    if not isinstance(context, dict) or not all(
+        isinstance(context.get(key), str) for key in ("entity", "period")
+    ):
+        abort(400)
+    return context
 
 
 dash.clientside_callback(  # assets/upload.js: posts the file and shows the bytes going up
@@ -215,7 +259,7 @@ dash.clientside_callback(  # assets/upload.js: posts the file and shows the byte
 )
 
 
-@dash.callback(
+@guarded_callback(
     Output(SUB_REPORT, "children"),
     Output(SUB_CHECKED, "data"),
     Output(SUB_SUBMIT, "disabled"),
@@ -224,13 +268,17 @@ dash.clientside_callback(  # assets/upload.js: posts the file and shows the byte
     Output(SUB_HISTORY, "children"),  # a refused file is in the history at once
     Input(SUB_SENT, "data"),
     State(SUB_CONTEXT, "data"),
+    action=Action.UPLOAD,
     prevent_initial_call=True,
 )
-@roles_required(*UPLOADERS)
-def show_check(sent, context):
-    code = scoped_entity(context["entity"])
-    sent = sent or {}
-    outcome = _checked(sent.get("upload_id"), code) if sent.get("status") == 200 else None
+def show_check(actor: Actor, sent, context):
+    context = _context(context)
+    code = scoped_entity(actor, context["entity"], Action.UPLOAD)
+    sent = sent if isinstance(sent, dict) else {}
+    outcome = None
+    if sent.get("status") == 200:
+        with store_of(current_app).session() as db:
+            outcome = submissions.checked(db, actor, sent.get("upload_id"), code)
     if outcome is None:
         return notice(_not_sent(sent.get("status")), "error"), None, True, True, None, no_update
     return (
@@ -239,7 +287,7 @@ def show_check(sent, context):
         outcome.outcome != "checked",
         True,
         None,
-        _history_of(code),
+        _history_of(actor, code, context.get("period", "")),
     )
 
 
@@ -251,31 +299,6 @@ def _not_sent(status: int | None) -> str:
     if status == 429:
         return _("You have sent many files in a short time. Wait a few minutes, then upload again.")
     return _("The file could not be sent. Check the connection and upload it again.")
-
-
-def _checked(upload_id: int | None, code: str) -> Outcome | None:
-    """A checked upload's stored report, shown only to its uploader and for the entity in view."""
-    with store_of(current_app).session() as db:
-        upload = db.get(Upload, upload_id) if upload_id else None
-        if upload is None or upload.uploaded_by_id != db_user(db).id:
-            return None
-        if upload.entity_id is not None and db.get(Entity, upload.entity_id).code != code:
-            return None
-        stored = upload.report or {}
-        return Outcome(
-            upload.outcome,
-            [Problem(**p) for p in stored.get("errors", [])],
-            [Problem(**p) for p in stored.get("warnings", [])],
-            stored.get("rows", 0),
-            upload_id=upload.id,
-        )
-
-
-def _ingest(data: bytes, name: str, code: str, period: str, submit: bool, stored=None):
-    incoming = Incoming(data, name, code, period, stored)
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    store = store_of(current_app)
-    return ingest_isolated(store, [incoming], current_user.id, folder, submit=submit)[0]
 
 
 def report(outcome, file_name: str = "") -> html.Div:
@@ -304,37 +327,22 @@ def report(outcome, file_name: str = "") -> html.Div:
     return html.Div(parts, className=f"alert alert-{kind}", role="status")
 
 
-@dash.callback(
+@guarded_callback(
     Output(SUB_RESULT, "children"),
     Output(SUB_HISTORY, "children", allow_duplicate=True),
     Output(SUB_SUBMIT, "disabled", allow_duplicate=True),
     Input(SUB_SUBMIT, "n_clicks"),
     State(SUB_CHECKED, "data"),
     State(SUB_CONTEXT, "data"),
+    action=Action.UPLOAD,
     prevent_initial_call=True,
 )
-@roles_required(*UPLOADERS)
-def submit_checked(_clicks, upload_id, context):
-    code = scoped_entity(context["entity"])
-    outcome = _submit_upload(upload_id, code)
-    history = _history_of(code)
+def submit_checked(actor: Actor, _clicks, upload_id, context):
+    context = _context(context)
+    code = scoped_entity(actor, context["entity"], Action.UPLOAD)
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    outcome = submissions.submit(store_of(current_app), actor, folder, upload_id, code)
+    history = _history_of(actor, code, context.get("period", ""))
     if outcome is None:
         return notice(_("Upload and check a file first."), "error"), history, True
     return report(outcome), history, True
-
-
-def _submit_upload(upload_id: int | None, code: str):
-    """Submit a file that passed its check: only its uploader, for the entity it was checked for."""
-    store = store_of(current_app)
-    with store.session() as db:
-        upload = db.get(Upload, upload_id) if upload_id else None
-        if upload is None or upload.outcome != "checked" or upload.entity_id is None:
-            return None
-        if upload.uploaded_by_id != db_user(db).id or db.get(Entity, upload.entity_id).code != code:
-            return None
-        period = db.get(Period, upload.period_id).code
-        data = read_original(Path(current_app.config["UPLOAD_DIR"]), upload.stored_name)
-        kept = StoredFile(
-            upload.file_name, upload.file_sha256, upload.file_size, upload.stored_name
-        )
-    return _ingest(data, kept.name, code, period, submit=True, stored=kept)

@@ -8,7 +8,7 @@ from dash import Input, Output, html
 from flask import current_app
 from flask_babel import gettext as _
 
-from dashboards._access import page_layout
+from dashboards._access import guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     address,
@@ -16,11 +16,10 @@ from dashboards._analytics import (
     analytics_page,
     from_params,
     not_found,
+    page_scope,
     params,
     programme,
-    quarter_options,
     requested_code,
-    scope_for,
 )
 from dashboards._components import table
 from dashboards._kpi_table import kpi_table
@@ -28,6 +27,7 @@ from dashboards._series import small_multiples
 from dashboards._text import localized, ltr
 from data import analytics as queries
 from data.db import store_of
+from services.actors import Action, Actor
 
 TRACK = PageIds("track-form", "track-params", "track-content")
 
@@ -43,14 +43,15 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
         track = next((t for t in queries.tracks(db) if t.code == code), None)
     if track is None:
         return not_found(_("No such track"))
-    choices = quarter_options()
-    scope = scope_for(period, unapproved, choices)
+    scope, choices = page_scope(period, unapproved)
     heading = f"{track.code} · {localized(track, 'name')}"
     return analytics_page(TRACK, heading, scope, choices, params(scope, code=code))
 
 
-@dash.callback(Output(TRACK.content, "children"), Input(TRACK.params, "data"))
-def render(data):
+@guarded_callback(
+    Output(TRACK.content, "children"), Input(TRACK.params, "data"), action=Action.VIEW_PROGRAMME
+)
+def render(_actor: Actor, data):
     code = requested_code(data)
     allowed(f"/track/{code}")
     prog = programme(from_params(data))

@@ -1,5 +1,5 @@
 """Command line for the store: `python -m data init | seed-demo | create-user | reset-password |
-force-reset | catalogue | verify-audit`."""
+force-reset | catalogue | verify-audit | create-token | revoke-token`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import sys
 
 from data.catalogue import catalogue_csv, load_catalogue
 from data.db import Store, migrate
-from data.demo import seed_demo
 from data.users import AccountError, create_user, force_password_reset
-from web.config import Settings
+from services.demo import seed_demo
+from settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         help="end a user's sessions; they must choose a new password at the next sign-in",
     )
     force.add_argument("--email", required=True)
+    token = commands.add_parser(
+        "create-token", help="make an API token for a user and print it (shown only this once)"
+    )
+    token.add_argument("--email", required=True)
+    revoke = commands.add_parser("revoke-token", help="revoke every API token of a user")
+    revoke.add_argument("--email", required=True)
     commands.add_parser(
         "verify-audit", help="check the audit trail's hash chain; name the first broken event"
     )
@@ -60,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in ("reset-password", "force-reset"):
             new = _read_password() if args.command == "reset-password" else None
             return _force_reset(session, args.email, new)
+        elif args.command in ("create-token", "revoke-token"):
+            return _token_command(session, args.command, args.email)
     return 0
 
 
@@ -104,6 +112,20 @@ def _force_reset(session, email: str, new: str | None) -> int:
         return 2
     done = "password set; " if new is not None else ""
     print(f"{user.email}: {done}sessions ended; a new password is asked for at the next sign-in")
+    return 0
+
+
+def _token_command(session, command: str, email: str) -> int:
+    from data.tokens import create_token, revoke_tokens
+
+    try:
+        if command == "create-token":
+            print(create_token(session, email))
+        else:
+            print(f"{email}: {revoke_tokens(session, email)} token(s) revoked")
+    except AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

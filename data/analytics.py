@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -19,6 +19,7 @@ from data.models import (
     KpiDefinition,
     Observation,
     Period,
+    ProgrammeCycle,
     Submission,
     Track,
     User,
@@ -119,6 +120,36 @@ def reported_quarters(session: Session) -> list[str]:
             )
             .order_by(Period.end_date.desc())
         )
+    )
+
+
+def last_quarter(session: Session, before: date) -> str | None:
+    """The programme's latest quarter that ended before `before` (else its first): what pages show
+    before anything is reported."""
+    quarters = select(Period.code).where(Period.quarter.is_not(None))
+    return session.scalar(
+        quarters.where(Period.end_date < before).order_by(Period.end_date.desc()).limit(1)
+    ) or session.scalar(quarters.order_by(Period.end_date).limit(1))
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    code: str
+    name_en: str
+    name_ar: str
+    baseline_year: int
+    start_year: int
+    target_year: int
+
+
+def current_cycle(session: Session) -> CycleRow | None:
+    """The programme cycle in force: the one that started last."""
+    newest = select(ProgrammeCycle).order_by(ProgrammeCycle.start_year.desc()).limit(1)
+    row = session.scalar(newest)
+    if row is None:
+        return None
+    return CycleRow(
+        row.code, row.name_en, row.name_ar, row.baseline_year, row.start_year, row.target_year
     )
 
 

@@ -1,4 +1,4 @@
-"""The tracker's store: SQLAlchemy 2 typed models of the programme's domain (see DESIGN.md)."""
+"""The tracker's store: SQLAlchemy 2 typed models of the programme's domain (docs/numbers.md)."""
 
 from __future__ import annotations
 
@@ -231,6 +231,10 @@ class User(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     entity: Mapped[Entity | None] = relationship()
 
+    @property
+    def entity_code(self) -> str | None:
+        return self.entity.code if self.entity else None
+
 
 class UserSession(Base):
     """A signed-in session held on the server: the cookie carries only a random token, whose
@@ -250,6 +254,20 @@ class UserSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     end_reason: Mapped[str] = mapped_column(String(30), default="")
+
+
+class ApiToken(Base):
+    """A bearer token for the read API: it acts with its user's role and entity. Only the SHA-256
+    of the token is kept (it is shown once, when made); revoking sets `revoked_at`."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()
 
 
 class Submission(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from data.models import (
@@ -51,7 +51,11 @@ class TrackRow:
     kpis: tuple[KpiRow, ...]
 
 
-def catalogue_by_track(session: Session, cycle_code: str = "2021-2025") -> list[TrackRow]:
+def catalogue_by_track(session: Session, cycle_code: str | None = None) -> list[TrackRow]:
+    """The catalogue of `cycle_code`, or of the cycle that started last."""
+    if cycle_code is None:
+        newest = select(ProgrammeCycle.code).order_by(ProgrammeCycle.start_year.desc()).limit(1)
+        cycle_code = session.scalar(newest)
     tracks = session.scalars(
         select(Track)
         .join(ProgrammeCycle)
@@ -105,8 +109,11 @@ _KPI_ROWS = (
         Kpi.frequency,
         Kpi.tolerance,
         _OWNER.code.label("owner"),
+        ProgrammeCycle.start_year,
+        ProgrammeCycle.baseline_year.label("cycle_baseline_year"),
     )
     .join(Track, Kpi.track_id == Track.id)
+    .join(ProgrammeCycle, Track.cycle_id == ProgrammeCycle.id)
     .outerjoin(_OWNER, Kpi.owner_entity_id == _OWNER.id)
     .where(Kpi.active)
     .order_by(Track.position, Kpi.position)
@@ -158,6 +165,8 @@ def _spec(kpi, d, interim: tuple[tuple[int, float], ...]) -> KpiSpec:
         interim=interim,
         tolerance=kpi.tolerance,
         owner=kpi.owner,
+        first_year=kpi.start_year,
+        cycle_baseline_year=kpi.cycle_baseline_year,
     )
 
 
@@ -182,9 +191,12 @@ class SubmissionRow:
     warnings: int
     errors: int
     upload_id: int | None
+    uploaded_by_id: int | None = None
 
 
-def _submission_rows(session: Session, *conditions) -> list[SubmissionRow]:
+def _submission_rows(
+    session: Session, *conditions, limit: int | None = None, offset: int = 0
+) -> list[SubmissionRow]:
     uploader, reviewer = aliased(User), aliased(User)
     rows = session.execute(
         select(Submission, Entity.code, Period.code, uploader.email, reviewer.email, Upload.id)
@@ -195,6 +207,8 @@ def _submission_rows(session: Session, *conditions) -> list[SubmissionRow]:
         .outerjoin(Upload, Upload.submission_id == Submission.id)
         .where(*conditions)
         .order_by(Period.end_date.desc(), Entity.code, Submission.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return [
         SubmissionRow(
@@ -213,13 +227,25 @@ def _submission_rows(session: Session, *conditions) -> list[SubmissionRow]:
             len((s.report or {}).get("warnings", [])),
             len((s.report or {}).get("errors", [])),
             upload_id,
+            s.uploaded_by_id,
         )
         for s, entity, period, up, rev, upload_id in rows
     ]
 
 
-def submission_history(session: Session, entity_code: str, limit: int = 200) -> list[SubmissionRow]:
-    return _submission_rows(session, Entity.code == entity_code)[:limit]
+def submission_history(
+    session: Session, entity_code: str, limit: int = 200, offset: int = 0
+) -> list[SubmissionRow]:
+    """The entity's submissions, newest quarter first, `limit` of them from `offset`."""
+    return _submission_rows(session, Entity.code == entity_code, limit=limit, offset=offset)
+
+
+def count_submissions(session: Session, entity_code: str) -> int:
+    return session.scalar(
+        select(func.count(Submission.id))
+        .join(Entity, Entity.id == Submission.entity_id)
+        .where(Entity.code == entity_code)
+    )
 
 
 def review_queue(session: Session) -> list[SubmissionRow]:

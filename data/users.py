@@ -188,7 +188,10 @@ def change_password(session: Session, user: User, current: str, new: str) -> int
 
 def force_password_reset(session: Session, email: str, new: str | None = None) -> User:
     """An administrator's reset: the user must choose a new password at the next sign-in (after
-    signing in with `new`, when given, or with the old password); their sessions end now."""
+    signing in with `new`, when given, or with the old password); their sessions end now, and
+    their API tokens are revoked (a reset is what one does to an account thought compromised)."""
+    from data.tokens import revoke_tokens  # tokens name their user: imported here, not above
+
     user = find_user(session, email)
     if user is None:
         raise AccountError(f"no user with e-mail {email.strip().lower()}")
@@ -198,13 +201,19 @@ def force_password_reset(session: Session, email: str, new: str | None = None) -
         user.password_changed_at = utcnow()
     user.must_change_password = True
     ended = end_sessions(session, user.id, "password reset")
+    revoked = revoke_tokens(session, user.email)
     record(
         session,
         "user.password_reset_forced",
         "user",
         user.id,
         entity_id=user.entity_id,
-        after={"email": user.email, "new_password_set": new is not None, "sessions_ended": ended},
+        after={
+            "email": user.email,
+            "new_password_set": new is not None,
+            "sessions_ended": ended,
+            "tokens_revoked": revoked,
+        },
     )
     return user
 

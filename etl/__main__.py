@@ -1,4 +1,4 @@
-"""Command line: `python -m etl template | ingest | export` (see DESIGN.md "Stable interfaces").
+"""Command line: `python -m etl template | ingest | export` (see docs/interfaces.md).
 
 Each command imports what only it needs (openpyxl for templates, Flask's catalogues for Arabic),
 so that a batch ingest starts quickly."""
@@ -20,7 +20,7 @@ from data.db import Store
 from data.models import User
 from etl.ingest import Incoming, ingest_isolated
 from etl.messages import Problem
-from web.config import Settings
+from settings import Settings
 
 CHUNK_FILES = 32
 CHUNK_BYTES = 20 * 1024 * 1024
@@ -79,7 +79,7 @@ def _translations(settings: Settings, lang: str):
 
     if lang == "en":
         return NullTranslations()
-    from web.i18n import SOURCE, compile_catalogues
+    from catalogues import SOURCE, compile_catalogues
 
     compiled = settings.instance_path / "translations"
     compile_catalogues(SOURCE, compiled)

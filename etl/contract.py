@@ -1,5 +1,5 @@
-"""The spreadsheet contract (DESIGN.md): sheet names, column labels in both languages, and which
-KPIs are due from an entity in a quarter."""
+"""The spreadsheet contract (docs/spreadsheet.md): sheet names, column labels in both languages,
+and which KPIs are due from an entity in a quarter."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 REFERENCE_COLUMNS: dict[str, tuple[str, str]] = {
     "previous": ("Previous official value", "القيمة الرسمية السابقة"),
-    "target": ("Target 2025", "المستهدف 2025"),
+    "target": ("Target", "المستهدف"),  # the template adds the cycle's target year
 }
 INPUT_KEYS = ("numerator", "denominator", "value", "comment", "evidence")
 LOADED_KEYS = ("code", "period", *INPUT_KEYS)  # the columns whose cells ingest reads
@@ -38,8 +38,11 @@ ABOUT_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def header_label(key: str) -> str:
+def header_label(key: str, year: int | None = None) -> str:
+    """The header cell of column `key`, in both languages (`year`: the target's, when known)."""
     english, arabic = {**COLUMNS, **REFERENCE_COLUMNS}[key]
+    if year is not None:
+        english, arabic = f"{english} {year}", f"{arabic} {year}"
     return f"{english}\n{arabic}"
 
 

@@ -12,14 +12,13 @@ from data.models import Entity, EntityKpi, Observation, Period, Submission
 from data.queries import kpi_specs
 from etl.contract import DueKpi
 from etl.load import code_ids
-from kpis.path import expected_value
-from kpis.periods import PeriodCode, reporting_period
+from kpis.path import expected_at
+from kpis.periods import PeriodCode, parse_period, reporting_period
 from kpis.spec import KpiSpec
 from kpis.values import usable
 
-CUMULATIVE_UNITS = ("milestone",)
-
-History = dict[int, list[float]]  # KPI id -> approved values of earlier periods, oldest first
+# KPI id -> period code -> official (approved) value of the earlier periods, oldest first
+History = dict[int, dict[str, float]]
 
 _ASSIGNMENTS = select(EntityKpi.entity_id, EntityKpi.kpi_id)
 
@@ -47,10 +46,11 @@ def due_kpis(
     if history is None:
         history = official_histories(session, [entity_id], quarter).get(entity_id, {})
     due = {}
-    for spec, period, expected in _due_in(session, quarter):
+    for spec, period in _due_in(session, quarter):
         if spec.id not in assigned and spec.owner != entity_code:
             continue
-        past = history.get(spec.id, [])
+        official = history.get(spec.id, {})
+        past = list(official.values())
         due[spec.code] = DueKpi(
             code=spec.code,
             name_en=spec.name_en,
@@ -62,8 +62,8 @@ def due_kpis(
             comparator=spec.comparator,
             previous=past[-1] if past else None,
             history=tuple(past),
-            cumulative=spec.unit in CUMULATIVE_UNITS or bool(spec.interim),
-            expected=expected,
+            cumulative=spec.cumulative,
+            expected=_expected(spec, period, official),
         )
     return due
 
@@ -78,49 +78,45 @@ def _assignments(session: Session) -> dict[int, frozenset[int]]:
     return session.info["assignments"]
 
 
-def _due_in(
-    session: Session, quarter: PeriodCode
-) -> list[tuple[KpiSpec, PeriodCode, float | None]]:
-    """Each KPI reported in `quarter`'s templates, the period it reports and its expected value
-    there: the catalogue is read once per session and this once per quarter, not per entity."""
+def _due_in(session: Session, quarter: PeriodCode) -> list[tuple[KpiSpec, PeriodCode]]:
+    """Each KPI reported in `quarter`'s templates and the period it reports: the catalogue is
+    read once per session and this once per quarter, not per entity."""
     key = f"due_in:{quarter.code}"
     if key not in session.info:
         if "kpi_specs" not in session.info:
             session.info["kpi_specs"] = kpi_specs(session)
         due = []
         for spec in session.info["kpi_specs"]:
-            period = reporting_period(spec.frequency, quarter, spec.baseline_year or 2020)
+            period = reporting_period(spec.frequency, quarter, spec.base_year)
             if period is not None:
-                due.append((spec, period, _expected(spec, period)))
+                due.append((spec, period))
         session.info[key] = due
     return session.info[key]
 
 
-def _expected(spec: KpiSpec, period: PeriodCode) -> float | None:
-    return expected_value(
-        period.end,
-        spec.baseline,
-        spec.baseline_year,
-        spec.target,
-        spec.target_year,
-        spec.interim_plan,
-    )
+def _expected(spec: KpiSpec, period: PeriodCode, official: dict[str, float]) -> float | None:
+    """The entity's expected value at `period` by the dashboard's rule (kpis.path.expected_at),
+    its path starting at its first official figure where the KPI has no baseline. With no
+    baseline and no earlier figure, the one being checked starts the path: nothing to fall short
+    of (on the dashboard the expected value there is that figure itself)."""
+    earliest = next(iter(official.items()), None)  # oldest first
+    first = (parse_period(earliest[0]), earliest[1]) if earliest else None
+    if first is None and spec.baseline is None:
+        return None
+    return expected_at(spec, period, first)
 
 
 def official_histories(
     session: Session, entity_ids: Iterable[int], before: PeriodCode
 ) -> dict[int, History]:
-    """Per entity and KPI, approved values of periods before `before`, oldest first (the latest
-    approval per period), for several entities in one query."""
+    """Per entity and KPI, approved values of periods before `before` by period code, oldest
+    first (the latest approval per period), for several entities in one query."""
     rows = session.connection().execute(
         _HISTORY, {"entity_ids": sorted(set(entity_ids)), "before": before.start}
     )
-    latest: dict[int, dict[int, dict[str, float]]] = {}
+    latest: dict[int, History] = {}
     for entity_id, kpi_id, code, value in rows:
         if not usable(value):  # an invalid stored figure is no history to compare with
             continue
         latest.setdefault(entity_id, {}).setdefault(kpi_id, {})[code] = value
-    return {
-        entity_id: {kpi_id: list(values.values()) for kpi_id, values in kpis.items()}
-        for entity_id, kpis in latest.items()
-    }
+    return latest

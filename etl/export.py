@@ -1,5 +1,5 @@
-"""The export (DESIGN.md): one row per entity, KPI and period, the latest submitted figure and the
-official one, safe to open in Excel."""
+"""The export (docs/interfaces.md): one row per entity, KPI and period, the latest submitted
+figure and the official one, safe to open in Excel."""
 
 from __future__ import annotations
 

@@ -16,11 +16,12 @@ from etl.contract import (
     ABOUT_FIELDS,
     ABOUT_SHEET,
     DATA_SHEET,
-    INPUT_KEYS,
     LOADED_KEYS,
     header_row,
+    match_header,
 )
 from etl.messages import Problem
+from etl.safety import MAX_BYTES
 from etl.sandbox import Sandbox, WorkerFailed
 from etl.structure import Limits, inspect_workbook
 
@@ -53,6 +54,8 @@ class RawWorkbook:
     # problems of single cells that the structure shows (a formula's error or missing result, a
     # merged input cell): reported with the validator's, so that the clerk sees every one at once
     cell_problems: list[Problem] = field(default_factory=list)
+    # what the reviewer should check (a formula the tracker cannot recalculate)
+    cell_warnings: list[Problem] = field(default_factory=list)
 
     def percent_formatted(self, cell: str) -> bool:
         """Whether a Data cell (e.g. `G7`) has a percentage number format."""
@@ -87,7 +90,8 @@ class _Prefetched:
             # files read ahead but never asked for (refused before reading) are let go here
             self.pending = {k: v for k, v in self.pending.items() if not v[1].done()}
             for data in files[:PREFETCH]:
-                if id(data) not in self.pending:
+                # a file over the size limit is refused unread (etl.safety): not sent
+                if id(data) not in self.pending and len(data) <= MAX_BYTES:
                     future = self.executor.submit(_read, data, LIMITS)
                     self.pending[id(data)] = (data, future)
 
@@ -124,18 +128,24 @@ def _read(data: bytes, limits: Limits) -> RawWorkbook:
         raise RefusedWorkbook([Problem(code, _ceilings())]) from failure
     if answer.get("memory"):
         raise RefusedWorkbook([Problem("read_crashed", _ceilings())])
+    return workbook_of(data, answer)
+
+
+def workbook_of(data: bytes, answer: dict[str, Any]) -> RawWorkbook:
+    """The workbook from the worker's answer (`read_untrusted`), or `RefusedWorkbook`."""
     if "damaged" in answer:
         raise UnreadableWorkbook(answer["damaged"])
     if answer.get("refused"):
         raise RefusedWorkbook([Problem(**item) for item in answer["refused"]])
-    sheets = answer["sheets"]
+    sheets = {DATA_SHEET: answer["data"]} if "data" in answer else {}
     return RawWorkbook(
         data,
         sheets,
-        DATA_SHEET if DATA_SHEET in sheets else None,
-        _about(sheets.get(ABOUT_SHEET, [])),
+        DATA_SHEET if sheets else None,
+        answer["about"],
         frozenset(answer["percent"]),
         [Problem(**item) for item in answer.get("cells", [])],
+        [Problem(**item) for item in answer.get("warnings", [])],
     )
 
 
@@ -144,7 +154,10 @@ def _ceilings() -> dict[str, Any]:
 
 
 def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
-    """In the worker: check the structure, then read the two sheets with calamine."""
+    """In the worker: check the structure, then read the two sheets with calamine, and answer
+    with what the server needs, never more: the About sheet's fields, and of the Data sheet
+    its header row and, below it, the cells of the loaded columns (a sheet within the limits
+    can still hold 100,000 cells of 32,767 characters; the server would hold them all)."""
     from python_calamine import CalamineWorkbook
 
     structure = inspect_workbook(data, Limits(**header["limits"]))
@@ -160,20 +173,52 @@ def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
         }
     except Exception as error:  # calamine raises its own error types for damaged parts
         return {"damaged": str(error)[:200]}
-    _row, found = header_row(sheets.get(DATA_SHEET, []))
+    rows = sheets.get(DATA_SHEET, [])
+    header_index, found = header_row(rows)
     columns = {key: col + 1 for key, col in found.items()}  # findings count columns from 1
     loaded = [columns[k] for k in LOADED_KEYS if k in columns]
-    inputs = [columns[k] for k in INPUT_KEYS if k in columns]
-    problems = [
-        finding.problem
-        for finding in structure.findings
-        if finding.touches(inputs if finding.problem.code == "merged_input" else loaded)
-    ]
-    return {
-        "sheets": sheets,
+    # the structure's findings in the loaded part, and the figures' formulas recalculated
+    problems, warnings = structure.cell_problems(columns, (header_index or 0) + 1)
+    answer: dict[str, Any] = {
+        "about": _about(sheets.get(ABOUT_SHEET, [])),
         "percent": sorted(structure.percent_cells),
         "cells": [p.as_dict() for p in problems],
+        "warnings": [p.as_dict() for p in warnings],
     }
+    if DATA_SHEET in sheets:
+        answer["data"] = loaded_cells(rows, header_index, [col - 1 for col in loaded])
+    return answer
+
+
+def loaded_cells(
+    rows: list[list[Any]], header_index: int | None, loaded: Sequence[int]
+) -> list[list[Any]]:
+    """The Data rows as the validator reads them, without what it never reads: rows above the
+    header row are empty, the header row keeps only the cells naming a column, and each row
+    below it only the cells of the loaded columns (0-based `loaded`; the others None, blank
+    ones at a row's end left off). The validator finds the same header row and columns in
+    them, and the same cells at the same places."""
+    if header_index is None:
+        return []  # no header row: the validator says so, whatever the cells
+    heading = [cell if match_header(cell) else None for cell in rows[header_index]]
+    kept = [[] for _ in range(header_index)]
+    kept.append(_trimmed(heading))
+    wanted = frozenset(loaded)
+    width = max(loaded, default=-1) + 1
+    for row in rows[header_index + 1 :]:
+        kept.append(
+            _trimmed([cell if col in wanted else None for col, cell in enumerate(row[:width])])
+        )
+    return kept
+
+
+def _trimmed(row: list[Any]) -> list[Any]:
+    """`row` without its trailing blank cells (the validator reads a cell past a row's end as
+    None, and None, "" and spaces alike as blank)."""
+    end = len(row)
+    while end and (row[end - 1] is None or row[end - 1] == ""):
+        end -= 1
+    return row[:end]
 
 
 def _about(rows: list[list[Any]]) -> dict[str, str]:

@@ -60,6 +60,7 @@ class _Worker:
             cwd=ROOT,
             close_fds=True,
         )
+        self._selector: selectors.BaseSelector | None = None
 
     def call(self, header: dict[str, Any], data: bytes, seconds: float) -> Any:
         head = json.dumps(header).encode()
@@ -69,25 +70,30 @@ class _Worker:
             self.process.stdin.flush()
         except (BrokenPipeError, OSError) as error:
             raise WorkerFailed("crashed") from error
-        deadline = time.monotonic() + seconds
-        size = _HEAD.unpack(self._read(_HEAD.size, deadline))[0]
-        return json.loads(self._read(size, deadline), object_hook=_decode)
+        return json.loads(self._answer(time.monotonic() + seconds), object_hook=_decode)
 
-    def _read(self, size: int, deadline: float) -> bytes:
-        out = self.process.stdout
-        chunks, left = [], size
-        with selectors.DefaultSelector() as selector:
-            selector.register(out, selectors.EVENT_READ)
-            while left:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    raise WorkerFailed("timeout")
-                chunk = os.read(out.fileno(), min(left, 1 << 20))
-                if not chunk:
-                    raise WorkerFailed("crashed")
-                chunks.append(chunk)
-                left -= len(chunk)
-        return b"".join(chunks)
+    def _answer(self, deadline: float) -> bytearray:
+        """The answer's bytes, read into one buffer of its size (no chunks joined: the server
+        holds an answer once, not twice), as they come, until `deadline`."""
+        head = bytearray(_HEAD.size)
+        self._read_into(memoryview(head), deadline)
+        body = bytearray(_HEAD.unpack(head)[0])
+        self._read_into(memoryview(body), deadline)
+        return body
+
+    def _read_into(self, view: memoryview, deadline: float) -> None:
+        if self._selector is None:  # one per worker, not one per read
+            self._selector = selectors.DefaultSelector()
+            self._selector.register(self.process.stdout, selectors.EVENT_READ)
+        stream, done = self.process.stdout.raw, 0
+        while done < len(view):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._selector.select(remaining):
+                raise WorkerFailed("timeout")
+            count = stream.readinto(view[done : done + (1 << 20)])
+            if not count:
+                raise WorkerFailed("crashed")
+            done += count
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -104,6 +110,8 @@ class _Worker:
             self.process.kill()
             return self.process.wait()
         finally:
+            if self._selector is not None:
+                self._selector.close()
             for stream in (self.process.stdin, self.process.stdout):
                 stream.close()
 
@@ -225,7 +233,8 @@ def serve() -> None:
         except MemoryError:
             answer = {"worker_exits": True, "memory": True}
         text = json.dumps(answer, default=_encode).encode()
-        sink.write(_HEAD.pack(len(text)) + text)
+        sink.write(_HEAD.pack(len(text)))
+        sink.write(text)  # not joined to its length: a large answer is not held twice
         sink.flush()
         if answer.get("worker_exits") if isinstance(answer, dict) else False:
             return

@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.analytics import current_cycle
 from data.models import Entity, Period
 from etl.contract import (
     ABOUT_FIELDS,
@@ -96,11 +97,12 @@ def build_template(
     period: str,
     kpis: Sequence[DueKpi],
     generated: datetime | None = None,
+    target_year: int | None = None,
 ) -> bytes:
     workbook = Workbook()
     data = workbook.active
     data.title = DATA_SHEET
-    _data_sheet(data, kpis)
+    _data_sheet(data, kpis, target_year)
     _instructions(workbook.create_sheet(INSTRUCTIONS_SHEET))
     _about(
         workbook.create_sheet(ABOUT_SHEET),
@@ -114,10 +116,12 @@ def build_template(
     return buffer.getvalue()
 
 
-def _data_sheet(sheet, kpis: Sequence[DueKpi]) -> None:
+def _data_sheet(sheet, kpis: Sequence[DueKpi], target_year: int | None = None) -> None:
     keys = list(COLUMNS) + list(REFERENCE_COLUMNS)
     for col, key in enumerate(keys, start=1):
-        cell = sheet.cell(row=1, column=col, value=header_label(key))
+        cell = sheet.cell(
+            row=1, column=col, value=header_label(key, target_year if key == "target" else None)
+        )
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -223,6 +227,11 @@ def template_bytes(db: Session, entity_code: str, period: str) -> bytes:
         or db.scalar(select(Period.id).where(Period.code == quarter.code)) is None
     ):
         raise ValueError(f"{period!r} is not a quarter of the programme (e.g. 2025-Q3)")
+    cycle = current_cycle(db)
     return build_template(
-        entity.code, entity.name_en, quarter.code, list(due_kpis(db, entity.code, quarter).values())
+        entity.code,
+        entity.name_en,
+        quarter.code,
+        list(due_kpis(db, entity.code, quarter).values()),
+        target_year=cycle.target_year if cycle else None,
     )

@@ -73,6 +73,7 @@ def validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
         flagged = {problem.params.get("cell") for problem in workbook.cell_problems}
         others = [e for e in result.errors if e.params.get("cell") not in flagged]
         result.errors = [*workbook.cell_problems, *(e for e in others if e.code != "no_values")]
+    result.warnings[:0] = workbook.cell_warnings  # e.g. a formula the tracker cannot recalculate
     return result
 
 

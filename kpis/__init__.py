@@ -1,1 +1,1 @@
-"""Pure, typed functions for what the numbers mean (DESIGN.md): no Dash, Flask or SQLAlchemy."""
+"""Pure, typed functions for what the numbers mean (docs/numbers.md): no Dash, Flask, SQLAlchemy."""

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kpis.aggregate import Figure, National, national
-from kpis.forecast import Forecast, forecast
-from kpis.path import expected_value, year_fraction
+from kpis.forecast import Forecast, final_verdict, forecast
+from kpis.path import FirstValue, expected_at, path_start, year_fraction
 from kpis.periods import PeriodCode, quarters, reporting_period
 from kpis.spec import KpiSpec
 from kpis.status import progress, status
 from kpis.values import Reading, read_figure
-
-FIRST_YEAR = 2021
 
 
 @dataclass(frozen=True)
@@ -78,13 +76,15 @@ class Picture:
 
 def due_periods(spec: KpiSpec, as_of: PeriodCode) -> list[PeriodCode]:
     """The periods the KPI reports, from the programme's first year up to `as_of`."""
-    return list(_due_periods(spec.frequency, spec.baseline_year or 2020, as_of))
+    return list(_due_periods(spec.frequency, spec.first_year, spec.base_year, as_of))
 
 
 @lru_cache(maxsize=256)
-def _due_periods(frequency: str, baseline_year: int, as_of: PeriodCode) -> tuple[PeriodCode, ...]:
+def _due_periods(
+    frequency: str, first_year: int, baseline_year: int, as_of: PeriodCode
+) -> tuple[PeriodCode, ...]:
     due = []
-    for quarter in quarters(FIRST_YEAR, as_of.year):
+    for quarter in quarters(first_year, as_of.year):
         if quarter > as_of:
             break
         if period := reporting_period(frequency, quarter, baseline_year):
@@ -95,9 +95,8 @@ def _due_periods(frequency: str, baseline_year: int, as_of: PeriodCode) -> tuple
 def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -> Picture:
     """Status, progress and forecast from a series of points keyed by period."""
     periods = due_periods(spec, as_of)
-    reported = [values[p] for p in periods if p in values and values[p].value is not None]
-    first = reported[0] if reported else None
-    start = spec.baseline if spec.baseline is not None else (first.value if first else None)
+    first = path_start((p, values[p].value) for p in periods if p in values)
+    start = spec.baseline if spec.baseline is not None else (first[1] if first else None)
     series = tuple(
         _with_expected(spec, values.get(p) or Point(p, None, None), first) for p in periods
     )
@@ -115,13 +114,6 @@ def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -
         tolerance=spec.tolerance,
         due=current is not None,
     )
-    points = [(year_fraction(p.period.end), p.value) for p in series if p.value is not None]
-    ahead = forecast(
-        points,
-        float((spec.target_year or as_of.year) + 1),
-        spec.target,
-        lower_is_better=spec.lower_is_better,
-    )
     return Picture(
         spec,
         series,
@@ -130,20 +122,40 @@ def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -
         start,
         judged,
         progress(current.value if current else None, start, spec.target),
-        ahead,
+        ahead(spec, series, as_of),
     )
 
 
-def _with_expected(spec: KpiSpec, point: Point, first: Point | None) -> Point:
-    expected = expected_value(
-        point.period.end,
-        spec.baseline,
-        spec.baseline_year,
+def target_period(spec: KpiSpec) -> PeriodCode | None:
+    """The period that settles the target: the one the KPI reports in its target year's last
+    quarter (the year for annual KPIs), or None when it reports nothing then (a biennial KPI off
+    its year) or has no target year."""
+    if spec.target_year is None:
+        return None
+    return reporting_period(spec.frequency, PeriodCode(spec.target_year, 4), spec.base_year)
+
+
+def ahead(spec: KpiSpec, series: Sequence[Point], as_of: PeriodCode) -> Forecast:
+    """The final verdict once the target period is reported (by `as_of`), from that figure;
+    before, the projection of the series to the end of the target year."""
+    settling = target_period(spec)
+    if settling is not None and settling.end <= as_of.end:
+        reported = next((p for p in series if p.period == settling and p.value is not None), None)
+        if reported is not None:
+            return final_verdict(
+                reported.value, settling.code, spec.target, lower_is_better=spec.lower_is_better
+            )
+    points = [(year_fraction(p.period.end), p.value) for p in series if p.value is not None]
+    return forecast(
+        points,
+        float((spec.target_year or as_of.year) + 1),
         spec.target,
-        spec.target_year,
-        spec.interim_plan,
-        first_value=(first.period.end, first.value) if first and first.value is not None else None,
+        lower_is_better=spec.lower_is_better,
     )
+
+
+def _with_expected(spec: KpiSpec, point: Point, first: FirstValue | None) -> Point:
+    expected = expected_at(spec, point.period, first)
     return Point(point.period, point.value, expected, point.national, point.invalid)
 
 

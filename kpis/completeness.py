@@ -50,7 +50,7 @@ class Cell:
 
 @dataclass(frozen=True)
 class Tally:
-    """Expected = KPIs due in quarters whose deadline has passed (DESIGN.md "Completeness")."""
+    """Expected = KPIs due in quarters whose deadline has passed (docs/numbers.md)."""
 
     expected: int
     received: int

@@ -1,4 +1,5 @@
-"""Where a KPI is heading: a robust (Theil-Sen) trend projected to the target period."""
+"""Where a KPI is heading: a robust (Theil-Sen) trend projected to the target period, or, once
+the target period is reported, the final verdict from the reported figure."""
 
 from __future__ import annotations
 
@@ -13,14 +14,22 @@ LIKELY = "likely"
 UNLIKELY = "unlikely"
 INSUFFICIENT = "insufficient_data"
 NO_TARGET = "no_target"
+MET = "met"  # final: the target period's reported figure meets the target
+NOT_MET = "not_met"  # final: it does not
+FINAL_VERDICTS = (MET, NOT_MET)
 MIN_POINTS = 3
 
 
 @dataclass(frozen=True)
 class Forecast:
     verdict: str
-    value: float | None = None
-    slope: float | None = None  # change per year
+    value: float | None = None  # the projection, or the reported figure when final
+    slope: float | None = None  # change per year (None when final: nothing is projected)
+    period: str | None = None  # when final: the target period whose figure decided it
+
+    @property
+    def final(self) -> bool:
+        return self.verdict in FINAL_VERDICTS
 
 
 def theil_sen(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
@@ -47,3 +56,14 @@ def forecast(
         return Forecast(NO_TARGET, value, slope)
     verdict = LIKELY if better(value, target, lower_is_better) else UNLIKELY
     return Forecast(verdict, value, slope)
+
+
+def final_verdict(
+    reported: float, period: str, target: float | None, *, lower_is_better: bool = False
+) -> Forecast:
+    """The verdict once the target period is reported: `met` or `not_met` from the reported
+    figure itself (no projection); `no_target` where there is no target to meet."""
+    if target is None:
+        return Forecast(NO_TARGET, reported, None, period)
+    verdict = MET if better(reported, target, lower_is_better) else NOT_MET
+    return Forecast(verdict, reported, None, period)

@@ -1,12 +1,15 @@
-"""The path to the target: the value expected at a period's end (DESIGN.md "Expected value")."""
+"""The path to the target: the value expected at a period's end (docs/numbers.md)."""
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
+
+from kpis.periods import PeriodCode
+from kpis.spec import KpiSpec
 
 
 @lru_cache(maxsize=4096)
@@ -52,3 +55,30 @@ def expected_value(
             share = (x - left) / (right - left)
             return points[left] + (points[right] - points[left]) * share
     return None
+
+
+FirstValue = tuple[PeriodCode, float]  # the first reported figure: its period and value
+
+
+def path_start(reported: Iterable[tuple[PeriodCode, float | None]]) -> FirstValue | None:
+    """The earliest figure reported (None values skipped): where the path starts for a KPI
+    without a baseline."""
+    known = [(period, value) for period, value in reported if value is not None]
+    return min(known, key=lambda pair: pair[0].end) if known else None
+
+
+def expected_at(spec: KpiSpec, period: PeriodCode, first: FirstValue | None) -> float | None:
+    """The one path rule: the value expected of a KPI at the end of `period`, nationally or for
+    one entity, given the first figure reported (by the nation, or by that entity).
+
+    The dashboard (kpis.analysis) and the validator's "short of the path" warning (etl.due) both
+    call this, so that a KPI with a path on the dashboard has the same path in validation."""
+    return expected_value(
+        period.end,
+        spec.baseline,
+        spec.baseline_year,
+        spec.target,
+        spec.target_year,
+        spec.interim_plan,
+        first_value=(first[0].end, first[1]) if first is not None else None,
+    )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+# ASCII digits only, the whole text (no trailing newline), years 1000-2999 (dates of every
+# quarter exist, none overflows)
+_QUARTER = re.compile(r"([12][0-9]{3})-Q([1-4])")
+_YEAR = re.compile(r"([12][0-9]{3})")
 
 
 @dataclass(frozen=True, order=True)
@@ -37,9 +39,9 @@ class PeriodCode:
 def parse_period(text: str) -> PeriodCode:
     """`2024-Q3` or `2024`; raises ValueError on anything else."""
     text = text.strip().upper()
-    if match := _QUARTER.match(text):
+    if match := _QUARTER.fullmatch(text):
         return PeriodCode(int(match[1]), int(match[2]))
-    if match := _YEAR.match(text):
+    if match := _YEAR.fullmatch(text):
         return PeriodCode(int(match[1]))
     raise ValueError(f"not a period: {text!r} (expected e.g. 2024-Q3 or 2024)")
 

@@ -1,4 +1,4 @@
-"""Progress to target and status at a period (DESIGN.md "What the numbers mean")."""
+"""Progress to target and status at a period (docs/numbers.md)."""
 
 from __future__ import annotations
 

@@ -17,9 +17,9 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from data.catalogue import load_catalogue
 from data.db import Store, migrate
-from data.demo import seed_demo
 from data.users import create_user
-from web.config import Settings
+from services.demo import seed_demo
+from settings import Settings
 
 PASSWORD = "correct-horse-battery"
 ROLE_USERS = {

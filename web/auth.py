@@ -42,14 +42,17 @@ from data.users import (
     change_password,
     find_user,
 )
+from services.actors import is_page, page_allowed
 from web import lockout
-from web.access import is_page, page_allowed
+from web.access import current_actor
 from web.i18n import requested_language
 from web.sessions import Timeouts, end_session, resume_session, start_session
 
 CSRF_COOKIE = "_csrf_token"  # read by Dash's renderer and sent back as X-CSRFToken
 OPEN_PATHS = ("/login", "/_favicon.ico")
 OPEN_PREFIXES = ("/assets/",)
+# the read API authenticates (session or bearer token) and answers its refusals as JSON itself
+API_PREFIX = "/api/"
 OWN_ROUTES = ("auth", "files", "uploads")
 PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
 # what a user who must choose a new password may still reach
@@ -283,6 +286,8 @@ def guard():
     path = request.path
     if path.startswith(OPEN_PREFIXES):
         return None
+    if path.startswith(API_PREFIX):
+        return None  # web/api.py: its own authentication and access checks, JSON errors
     _remember_language()
     if path in OPEN_PATHS:
         return None
@@ -296,7 +301,7 @@ def guard():
         return jsonify(error="choose a new password first"), 403
     if request.blueprint in OWN_ROUTES:
         return None  # sign-in and file routes check access themselves
-    if not path.startswith("/_") and (not is_page(path) or not page_allowed(current_user, path)):
+    if not path.startswith("/_") and (not is_page(path) or not page_allowed(current_actor(), path)):
         refuse(403 if is_page(path) else 404)
     if path == "/_dash-update-component":
         _check_page_navigation()
@@ -304,26 +309,34 @@ def guard():
 
 
 def refuse(code: int = 403, **detail: object) -> NoReturn:
-    """Answer `code` and, for a signed-in user, record the refusal as an `access.refused` event
-    (path, role and what was asked)."""
+    """Answer `code` and, for a signed-in user, record the refusal (`audit_refusal`)."""
     if current_user.is_authenticated:
-        with store_of(current_app).transaction() as db:
-            record(
-                db,
-                "access.refused",
-                "path",
-                request.path[:50],
-                user=current_user,
-                entity_id=current_user.entity_id,
-                after={
-                    "path": request.path[:500],
-                    "method": request.method,
-                    "role": current_user.role,
-                    "status": code,
-                    **{key: str(value)[:500] for key, value in detail.items()},
-                },
-            )
+        audit_refusal(current_user, code, **detail)
     abort(code)
+
+
+def audit_refusal(user, code: int, **detail: object) -> None:
+    """An `access.refused` event: path, method, role, status and what was asked; at most
+    `lockout.REFUSALS_AUDITED` per user (the rest go to the log), so a script cannot bury the
+    chain. The pages, the file routes and the API all record refusals here."""
+    if user is None or not getattr(user, "id", None) or not lockout.refusal_audited(user.id):
+        return
+    with store_of(current_app).transaction() as db:
+        record(
+            db,
+            "access.refused",
+            "path",
+            request.path[:50],
+            user=user,
+            entity_id=user.entity_id,
+            after={
+                "path": request.path[:500],
+                "method": request.method,
+                "role": str(getattr(user, "role", "")),
+                "status": code,
+                **{key: str(value)[:500] for key, value in detail.items()},
+            },
+        )
 
 
 def _check_page_navigation() -> None:
@@ -340,7 +353,7 @@ def _check_page_navigation() -> None:
         None,
     )
     target = str((location or {}).get("value") or "/")
-    if not page_allowed(current_user, target):
+    if not page_allowed(current_actor(), target):
         refuse(403, page=target)
 
 

@@ -1,4 +1,5 @@
-"""Download of an uploaded original: the office for any entity, an entity team for its own."""
+"""Download of an uploaded original: the office for any entity, an entity team for its own
+(`services.submissions.original` decides)."""
 
 from __future__ import annotations
 
@@ -6,35 +7,31 @@ import io
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_file
-from flask_login import current_user
 
 from data.db import store_of
-from data.models import Entity, Upload
-from etl.storage import read_original
+from services import submissions
+from services.actors import Denied
+from web.access import current_actor
+from web.auth import refuse
 
 blueprint = Blueprint("files", __name__)
 
 
 @blueprint.route("/submissions/file/<int:upload_id>")
 def original(upload_id: int):
-    with store_of(current_app).session() as db:
-        upload = db.get(Upload, upload_id)
-        if upload is None:
-            abort(404)
-        entity = db.get(Entity, upload.entity_id).code if upload.entity_id else None
-        if not _may_download(entity):
-            abort(403)
-        data = read_original(Path(current_app.config["UPLOAD_DIR"]), upload.stored_name)
-        name = upload.file_name
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    try:
+        with store_of(current_app).session() as db:
+            kept = submissions.original(db, current_actor(), folder, upload_id)
+    except submissions.NotYours:  # the same answer as no such file, so ids reveal nothing
+        refuse(404, upload=upload_id)
+    except LookupError:
+        abort(404)
+    except Denied:
+        refuse(403, upload=upload_id)
     return send_file(
-        io.BytesIO(data),
-        download_name=name,
+        io.BytesIO(kept.data),
+        download_name=kept.name,
         as_attachment=True,
         mimetype="application/octet-stream",
     )
-
-
-def _may_download(entity_code: str | None) -> bool:
-    if current_user.role in ("supervisor", "admin"):
-        return True
-    return current_user.role == "entity" and entity_code == current_user.entity_code

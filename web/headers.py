@@ -86,7 +86,7 @@ def init_app(app: dash.Dash, *, production: bool) -> Talisman:
         strict_transport_security_max_age=HSTS_MAX_AGE,
         strict_transport_security_include_subdomains=False,
         # TLS ends at the proxy in front of gunicorn, which redirects plain HTTP: Talisman must not,
-        # nor touch the session cookie settings that web/config.py decides
+        # nor touch the session cookie settings that settings.py decides
         force_https=False,
         session_cookie_secure=bool(server.config.get("SESSION_COOKIE_SECURE")),
         session_cookie_samesite=server.config.get("SESSION_COOKIE_SAMESITE", "Lax"),

@@ -86,3 +86,21 @@ def init_app(app: Flask, storage: Storage) -> None:
 
 def signin_limits() -> SignInLimits:
     return current_app.extensions[EXTENSION]
+
+
+# Refusals of access recorded in the audit chain per user and minute: a script hammering refused
+# addresses must not bury the chain (beyond this, refusals go to the log only).
+REFUSALS_AUDITED = "30 per minute"
+
+
+def refusal_audited(user_id: int) -> bool:
+    """Whether this refusal goes into the audit chain (counted where the sign-in limits are)."""
+    from limits.strategies import FixedWindowRateLimiter
+
+    limiter = FixedWindowRateLimiter(signin_limits().storage)
+    if limiter.hit(parse(REFUSALS_AUDITED), "refused", str(user_id)):
+        return True
+    current_app.logger.warning(
+        "access refused, not audited (over %s for this user)", REFUSALS_AUDITED
+    )
+    return False

@@ -1,61 +1,55 @@
 """Checking an uploaded workbook: the browser posts the file here so that it can show the bytes
-going up, then the submissions page reads the stored report. Access is checked here, as for a
-callback: an uploader's role, and an entity team only for its own entity."""
+going up, then the submissions page reads the stored report. Who may send it for which entity is
+`services.submissions`' question; this route only adapts HTTP to it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from flask_login import current_user
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 
 from data.db import store_of
-from etl.ingest import Incoming, ingest_isolated
-from web.access import OFFICE
+from services import submissions
+from services.actors import Action, Denied, EntityRequired, may
+from web.access import current_actor
+from web.auth import refuse
 from web.lockout import signin_limits
 
 blueprint = Blueprint("uploads", __name__)
-UPLOADERS = OFFICE | {"entity"}
 
 
 @blueprint.route("/submissions/check", methods=["POST"])
 def check():
     """Keep and check one file (a dry run); answer with the upload's id."""
-    if current_user.role not in UPLOADERS:
-        abort(403)
-    entity = acting_entity(request.form.get("entity"))
+    actor = current_actor()
+    if not may(actor, Action.UPLOAD):
+        refuse(403)
     upload = request.files.get("file")
     if upload is None:
         abort(400)
-    if not _within_upload_limit():
+    if not _within_upload_limit(actor.user_id):
         return jsonify(error={"code": 429, "message": "too many files in a short time"}), 429
-    incoming = Incoming(
-        upload.read(),
-        upload.filename or "upload.xlsx",
-        entity,
-        request.form.get("period") or None,
-    )
     folder = Path(current_app.config["UPLOAD_DIR"])
-    outcome = ingest_isolated(store_of(current_app), [incoming], current_user.id, folder)[0]
+    try:
+        outcome = submissions.check(
+            store_of(current_app),
+            actor,
+            folder,
+            upload.read(),
+            upload.filename or "upload.xlsx",
+            request.form.get("entity"),
+            request.form.get("period"),
+        )
+    except Denied as denied:
+        refuse(403, entity=denied.entity or "")
+    except EntityRequired:
+        abort(400)
     return jsonify(upload_id=outcome.upload_id)
 
 
-def _within_upload_limit() -> bool:
+def _within_upload_limit(user_id: int) -> bool:
     """UPLOAD_ATTEMPTS per user, counted where the sign-in limits are (shared by every worker)."""
     limit = parse(current_app.config["UPLOAD_ATTEMPTS"])
-    return FixedWindowRateLimiter(signin_limits().storage).hit(
-        limit, "upload", str(current_user.id)
-    )
-
-
-def acting_entity(requested: str | None) -> str:
-    """Whose upload this is: an entity team's own (another is refused); the office names it."""
-    if current_user.role == "entity":
-        if requested and requested.upper() != current_user.entity_code:
-            abort(403)
-        return current_user.entity_code
-    if not requested:
-        abort(400)
-    return requested.upper()
+    return FixedWindowRateLimiter(signin_limits().storage).hit(limit, "upload", str(user_id))

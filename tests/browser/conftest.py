@@ -13,9 +13,9 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from data.db import Store
-from data.demo import seed_demo
+from services.demo import seed_demo
+from settings import Settings
 from tests.conftest import PASSWORD, ROLE_USERS
-from web.config import Settings
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -3,11 +3,9 @@ it, in English and Arabic, renders (charts included) without a single CSP violat
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from web.access import page_allowed
+from services.actors import Actor, Role, page_allowed
 
 pytestmark = pytest.mark.browser
 
@@ -34,11 +32,11 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-ROLES = {  # what web.access.page_allowed reads of a user
-    "admin": SimpleNamespace(role="admin", entity_code=None),
-    "supervisor": SimpleNamespace(role="supervisor", entity_code=None),
-    "committee": SimpleNamespace(role="committee", entity_code=None),
-    "entity": SimpleNamespace(role="entity", entity_code="MOH"),
+ROLES = {  # the actor of each demo account
+    "admin": Actor(Role.ADMIN),
+    "supervisor": Actor(Role.SUPERVISOR),
+    "committee": Actor(Role.COMMITTEE),
+    "entity": Actor(Role.ENTITY, "MOH"),
 }
 
 

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.exceptions import Forbidden
 
-from dashboards._analytics import build
 from data import analytics as queries
 from data.models import Entity, Kpi, Observation, Period, Submission
 from data.queries import kpi_specs
 from etl.export import export_csv
 from kpis.formatting import format_figure
 from kpis.values import usable
+from services.programme import build
 from tests.dashboards.conftest import page, text_of
 
 AS_OF = "2025-Q4"

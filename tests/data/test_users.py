@@ -165,6 +165,7 @@ def test_force_reset_ends_sessions_and_asks_for_a_new_password(store):
             "email": "f@y.om",
             "new_password_set": False,
             "sessions_ended": 1,
+            "tokens_revoked": 0,
         }
     with store.transaction() as db, pytest.raises(AccountError, match="no user"):
         force_password_reset(db, "nobody@y.om")

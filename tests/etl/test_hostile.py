@@ -25,18 +25,19 @@ from etl.messages import MESSAGES, render_all
 from etl.sandbox import Sandbox, WorkerFailed
 from etl.structure import Limits
 from etl.template import template_bytes
+from settings import Settings
 from tests.conftest import PASSWORD, ROLE_USERS, csrf_from
+from tests.etl.hostile_display import CASES as DISPLAY_CASES
 from tests.etl.hostile_files import CASES as FILE_CASES
 from tests.etl.hostile_files import filled, one_cell_far_away
 from tests.etl.test_cli import run
-from web.config import Settings
 
 try:
     from tests.etl.hostile_values import CASES as VALUE_CASES
 except ImportError:
     VALUE_CASES = []
 
-CASES = [*FILE_CASES, *VALUE_CASES]
+CASES = [*FILE_CASES, *VALUE_CASES, *DISPLAY_CASES]
 ENTITY = ROLE_USERS["entity"][0]
 
 

@@ -187,7 +187,7 @@ def test_every_problem_is_collected_before_answering(desk):
 def test_errors_in_arabic(desk):
     from babel.support import Translations
 
-    from web.i18n import SOURCE, compile_catalogues
+    from catalogues import SOURCE, compile_catalogues
 
     compile_catalogues(SOURCE, desk.uploads.parent / "mo")
     arabic = Translations.load(str(desk.uploads.parent / "mo"), ["ar"]).gettext

@@ -36,7 +36,7 @@ ARABIC_ISOLATE = "\u2066{}\u2069"
 def arabic_gettext(folder):
     from babel.support import Translations
 
-    from web.i18n import SOURCE, compile_catalogues
+    from catalogues import SOURCE, compile_catalogues
 
     compile_catalogues(SOURCE, folder)
     return Translations.load(str(folder), ["ar"]).gettext

@@ -86,7 +86,8 @@ def test_the_other_entity_cannot_download_what_was_sent_in_its_name(
     )
     with store.session() as db:
         upload_id = db.scalar(select(Upload.id))
-    assert login("entity_other").get(f"/submissions/file/{upload_id}").status_code == 403
+    # another entity's file answers like no file at all (ids reveal nothing)
+    assert login("entity_other").get(f"/submissions/file/{upload_id}").status_code == 404
 
 
 @pytest.mark.parametrize("role", ["entity", "supervisor"])

@@ -125,6 +125,8 @@ SPEC = KpiSpec(
     baseline_year=2020,
     target=80.0,
     target_year=2025,
+    first_year=2021,
+    cycle_baseline_year=2020,
 )
 Q = [PeriodCode(2025, q) for q in (1, 2, 3)]
 

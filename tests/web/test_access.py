@@ -1,11 +1,9 @@
 """Who reaches which page: the table itself, direct requests, and the pages' own callback."""
 
-from types import SimpleNamespace
-
 import pytest
 
+from services.actors import Actor, Role, page_allowed, sees_unapproved
 from tests.web.test_auth import dash_post, routing
-from web.access import page_allowed, sees_unapproved
 
 PAGES = [
     "/",
@@ -29,7 +27,7 @@ ALLOWED = {
 
 
 def viewer(role: str):
-    return SimpleNamespace(role=role, entity_code="MOH" if role == "entity" else None)
+    return Actor(Role(role), "MOH" if role == "entity" else None)
 
 
 @pytest.mark.parametrize("role", ALLOWED)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
+from settings import Settings
 from tests.web.test_auth import dash_post, routing
 from tests.web.test_submission_access import signed_in, upload
-from web.config import Settings
 
 COMMON = {
     "X-Content-Type-Options": "nosniff",

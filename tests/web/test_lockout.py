@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from app import create_app
 from data.models import AuditEvent
+from settings import ConfigError, Settings
 from tests.conftest import PASSWORD, ROLE_USERS, _fresh_database, csrf_from
-from web.config import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"

@@ -9,9 +9,9 @@ from sqlalchemy import event, select, update
 
 from app import create_app
 from data.models import AuditEvent, User, UserSession, utcnow
+from settings import ConfigError, Settings
 from tests.conftest import PASSWORD, ROLE_USERS, _fresh_database, csrf_from
 from tests.web.test_auth import dash_post, routing
-from web.config import ConfigError, Settings
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

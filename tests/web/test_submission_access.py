@@ -117,7 +117,7 @@ def test_entity_cannot_approve(login):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("entity", 200), ("entity_other", 403), ("committee", 403), ("supervisor", 200)],
+    [("entity", 200), ("entity_other", 404), ("committee", 403), ("supervisor", 200)],
 )
 def test_original_file_download(app, login, role, status):
     owner = signed_in(login, "entity")

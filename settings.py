@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = ROOT / "instance"
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the known default that production refuses
 ENVIRONMENTS = ("development", "test", "production")

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from data.demo import seed_demo
 from data.models import AuditEvent, Entity, Observation, Period, Submission
+from services.demo import seed_demo
 
 
 def fingerprint(db) -> list[tuple]:

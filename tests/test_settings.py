@@ -4,7 +4,7 @@ import pytest
 
 from app import create_app
 from data.users import ensure_demo_accounts
-from web.config import DEV_SECRET, ConfigError, Settings
+from settings import DEV_SECRET, ConfigError, Settings
 
 
 def test_defaults_use_sqlite_under_instance():

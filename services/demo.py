@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.models import Entity, EntityKpi, Kpi, Period, ProgrammeCycle, Submission, User
+from data.queries import kpi_specs
 from etl.load import Row, load_submission
 from etl.workflow import approve, return_for_changes
 from kpis.periods import PeriodCode, quarters, reporting_period
+from services.actors import Role
 
 SEED = "gdt-2021-2025"
 FIRST, LAST = 2021, 2025
@@ -71,7 +73,8 @@ def seed_demo(session: Session, scale: int = 1) -> int:
     kpis = session.scalars(select(Kpi).where(Kpi.active).order_by(Kpi.position)).all()
     periods = {p.code: p for p in session.scalars(select(Period))}
     cycle = session.scalars(select(ProgrammeCycle)).first()
-    reviewer = session.scalar(select(User).where(User.role == "supervisor").order_by(User.id))
+    reviewer = session.scalar(select(User).where(User.role == Role.SUPERVISOR).order_by(User.id))
+    cumulative = frozenset(s.code for s in kpi_specs(session) if s.cumulative)
     made = 0
     for entity in entities:
         assigned = _assigned(session, entity, kpis)
@@ -81,7 +84,7 @@ def seed_demo(session: Session, scale: int = 1) -> int:
             rows = [
                 row
                 for kpi in assigned
-                if (row := _row(kpi, entity, quarter, prof, cycle.baseline_year))
+                if (row := _row(kpi, entity, quarter, prof, cycle.baseline_year, cumulative))
             ]
             if not rows or rng.random() < prof.missing_rate:
                 continue
@@ -123,15 +126,21 @@ def _assigned(session: Session, entity: Entity, kpis) -> list[Kpi]:
     return [k for k in kpis if k.id in ids or k.owner_entity_id == entity.id]
 
 
-def _row(kpi: Kpi, entity: Entity, quarter: PeriodCode, prof: Profile, baseline_year: int):
+def _row(
+    kpi: Kpi,
+    entity: Entity,
+    quarter: PeriodCode,
+    prof: Profile,
+    baseline_year: int,
+    cumulative: frozenset[str],
+):
     period = reporting_period(kpi.frequency, quarter, baseline_year)
     if period is None:
         return None
     rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:{period}")
-    elapsed = (period.end.year - baseline_year - 1) + (period.end.month / 12)  # years since 2020
     if kpi.scope == "national":
         return _national_row(kpi, period, rng)
-    return _entity_row(kpi, entity, period, elapsed, prof, rng)
+    return _entity_row(kpi, entity, period, prof, baseline_year, rng, kpi.code in cumulative)
 
 
 def _national_row(kpi: Kpi, period: PeriodCode, rng: random.Random) -> Row | None:
@@ -149,7 +158,8 @@ def _national_row(kpi: Kpi, period: PeriodCode, rng: random.Random) -> Row | Non
     return Row(kpi.code, period.code, value)
 
 
-def _entity_row(kpi, entity, period, elapsed, prof, rng) -> Row:
+def _level(kpi: Kpi, entity: Entity, period: PeriodCode, prof: Profile, baseline_year: int):
+    """How far the entity is at `period` (0-100): its pace toward the target, with noise."""
     definition = kpi.current
     start_rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:start")
     baseline = definition.baseline_value if definition else None
@@ -157,16 +167,39 @@ def _entity_row(kpi, entity, period, elapsed, prof, rng) -> Row:
         -8, 8
     )
     target = definition.target_value if definition and definition.target_value is not None else 75
+    elapsed = (period.end.year - baseline_year - 1) + (period.end.month / 12)  # years since 2020
     share = min(1.0, elapsed / 5 * prof.pace)
-    noise = rng.gauss(0, 2.5)
-    level = max(0.0, min(100.0, start + (target - start) * share + noise))
+    noise = random.Random(f"{SEED}:{entity.code}:{kpi.code}:{period}:noise").gauss(0, 2.5)
+    return max(0.0, min(100.0, start + (target - start) * share + noise))
+
+
+def _cumulative_level(kpi, entity, period, prof, baseline_year) -> float:
+    """A cumulative KPI never falls: the best level reached up to `period` (the validator
+    warns of a fall, and the demo history passes its own validation)."""
+    reported = {
+        due
+        for quarter in quarters(FIRST, period.year)
+        if quarter.end <= period.end
+        and (due := reporting_period(kpi.frequency, quarter, baseline_year)) is not None
+    }
+    return max(_level(kpi, entity, p, prof, baseline_year) for p in reported)
+
+
+def _entity_row(kpi, entity, period, prof, baseline_year, rng, cumulative: bool) -> Row:
+    start_rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:start")
+    if cumulative:
+        level = _cumulative_level(kpi, entity, period, prof, baseline_year)
+    else:
+        level = _level(kpi, entity, period, prof, baseline_year)
     if kpi.aggregation == "share_of_entities":
         return Row(kpi.code, period.code, 100.0 if level >= 60 else 0.0)
     if kpi.aggregation == "sum":
         return Row(kpi.code, period.code, float(max(0, round(level / 25 + rng.uniform(-1, 1)))))
     if kpi.aggregation == "mean":
         return Row(kpi.code, period.code, round(level, 1))
-    denominator = start_rng.randint(40, 400) + rng.randint(0, 10)
+    # what is counted (targeted services, say) stays put for a cumulative KPI, so that its
+    # numerator, and the ratio, never fall either
+    denominator = start_rng.randint(40, 400) + (0 if cumulative else rng.randint(0, 10))
     numerator = round(denominator * level / 100)
     return Row(
         kpi.code,
