@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from kpis.revisions import Status
+
 UNITS = ("percent", "rank", "count", "milestone", "omr")
 DIRECTIONS = ("increase", "decrease")
 SCOPES = ("entity", "national")
@@ -30,7 +32,7 @@ AGGREGATIONS = ("ratio_of_sums", "mean", "sum", "share_of_entities", "latest")
 FREQUENCIES = ("quarterly", "annual", "biennial")
 COMPARATORS = (">=", "<=", "=")
 ROLES = ("admin", "supervisor", "committee", "entity")
-SUBMISSION_STATUSES = ("rejected", "submitted", "returned", "approved")
+SUBMISSION_STATUSES = tuple(Status)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from kpis.revisions import Status
+
 DEADLINE_DAYS = 30
-APPROVED = "approved"
-SUBMITTED = "submitted"
-RETURNED = "returned"
+APPROVED = Status.APPROVED
+SUBMITTED = Status.SUBMITTED
+RETURNED = Status.RETURNED
 LATE = "late"
 MISSING = "missing"
 OPEN = "open"

@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
-PENDING = ("submitted", "returned")  # later revisions that leave the official figure in place
+
+class Status(StrEnum):
+    """A submission's review status: the one list (the store's column, access rules, pages)."""
+
+    REJECTED = "rejected"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+# later revisions that leave the official figure in place
+PENDING = (Status.SUBMITTED, Status.RETURNED)
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from kpis.revisions import Status
+
+__all__ = ["Status"]  # re-exported: actors and adapters speak of statuses through this module
+
 
 class Role(StrEnum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     COMMITTEE = "committee"
     ENTITY = "entity"
-
-
-class Status(StrEnum):
-    """A submission's review status."""
-
-    REJECTED = "rejected"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    APPROVED = "approved"
 
 
 class Action(StrEnum):

@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from data.models import Entity, Kpi, Observation, Period, Submission
 from kpis.periods import PeriodCode, parse_period
+from kpis.revisions import PENDING  # a current revision newer than the official figure
 from services.actors import Action, Actor, Status, entity_scope, require, sees_unapproved
 
 APPROVED = "approved"
 ALL = "all"
-# a current submission newer than the official figure: shown, labelled, to those who may see it
-PENDING = (Status.SUBMITTED, Status.RETURNED)
 FIELDS = (
     "entity",
     "kpi",
