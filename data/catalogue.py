@@ -27,30 +27,28 @@ from data.models import (
 from kpis.periods import PeriodCode, quarters
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
-CYCLE = {
-    "code": "2021-2025",
-    "name_en": "Government Digital Transformation Programme 2021-2025",
-    "name_ar": "برنامج التحول الرقمي الحكومي 2021-2025",
-    "baseline_year": 2020,
-    "start_year": 2021,
-    "target_year": 2025,
-}
-CATALOGUE_COLUMNS = (
-    "code",
-    "track",
-    "name_en",
-    "name_ar",
-    "unit",
-    "direction",
-    "baseline_2020",
-    "target_2025",
-    "target_comparator",
-    "scope",
-    "aggregation",
-    "frequency",
-    "owner",
-    "note",
-)
+CYCLE_FIELDS = ("name_en", "name_ar", "baseline_year", "start_year", "target_year")
+
+
+def catalogue_columns(cycle: ProgrammeCycle) -> tuple[str, ...]:
+    """The reference catalogue's columns; baseline and target are named after the cycle's years
+    (`baseline_2020`, `target_2025` for the 2021-2025 cycle)."""
+    return (
+        "code",
+        "track",
+        "name_en",
+        "name_ar",
+        "unit",
+        "direction",
+        f"baseline_{cycle.baseline_year}",
+        f"target_{cycle.target_year}",
+        "target_comparator",
+        "scope",
+        "aggregation",
+        "frequency",
+        "owner",
+        "note",
+    )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -104,18 +102,20 @@ def _upsert(session: Session, report: LoadReport, model, key: dict[str, Any], **
 def load_catalogue(session: Session, folder: Path = REFERENCE) -> LoadReport:
     """Load cycle, tracks, entities, KPIs, plans, initiatives, indices and periods."""
     report = LoadReport()
+    # the reference defines one cycle today; the next is imported the same way (issue 15)
+    (defined,) = read_csv(folder / "cycles.csv")
     cycle = _upsert(
         session,
         report,
         ProgrammeCycle,
-        {"code": CYCLE["code"]},
-        **{k: v for k, v in CYCLE.items() if k != "code"},
+        {"code": defined["code"]},
+        **{k: int(defined[k]) if k.endswith("_year") else defined[k] for k in CYCLE_FIELDS},
     )
     session.flush()
     tracks = _load_tracks(session, report, cycle, read_csv(folder / "tracks.csv"))
     entities = _load_entities(session, report, read_csv(folder / "entities.csv"))
     kpis = _load_kpis(
-        session, report, cycle, tracks, entities, read_csv(folder / "kpis_2021_2025.csv")
+        session, report, cycle, tracks, entities, read_csv(folder / defined["catalogue"])
     )
     _load_plan(session, report, kpis["T1.1"], read_csv(folder / "procedures_plan.csv"))
     _assign(session, report, kpis.values(), entities.values())
@@ -199,7 +199,8 @@ def _load_kpis(session, report, cycle, tracks, entities, rows) -> dict[str, Kpi]
 
 def _define(session, report, kpi: Kpi, cycle: ProgrammeCycle, row: dict[str, str]) -> None:
     """Add a definition version when the reference's baseline or target differ from the current."""
-    baseline, target = number_or_none(row["baseline_2020"]), number_or_none(row["target_2025"])
+    baseline = number_or_none(row[f"baseline_{cycle.baseline_year}"])
+    target = number_or_none(row[f"target_{cycle.target_year}"])
     wanted = {
         "baseline_value": baseline,
         "baseline_year": cycle.baseline_year if baseline is not None else None,
@@ -292,13 +293,12 @@ def _load_periods(session, report, cycle) -> None:
             report.count("periods", new=True)
 
 
-def catalogue_rows(session: Session, cycle_code: str = CYCLE["code"]) -> list[dict[str, str]]:
+def catalogue_rows(session: Session, cycle: ProgrammeCycle) -> list[dict[str, str]]:
     """The KPI catalogue as the reference file's rows, from the definitions in force."""
+    baseline_column = f"baseline_{cycle.baseline_year}"
+    target_column = f"target_{cycle.target_year}"
     kpis = session.scalars(
-        select(Kpi)
-        .join(ProgrammeCycle)
-        .where(ProgrammeCycle.code == cycle_code)
-        .order_by(Kpi.position)
+        select(Kpi).join(ProgrammeCycle).where(ProgrammeCycle.id == cycle.id).order_by(Kpi.position)
     ).all()
     rows = []
     for kpi in kpis:
@@ -311,8 +311,8 @@ def catalogue_rows(session: Session, cycle_code: str = CYCLE["code"]) -> list[di
                 "name_ar": kpi.name_ar,
                 "unit": kpi.unit,
                 "direction": kpi.direction,
-                "baseline_2020": format_number(current.baseline_value if current else None),
-                "target_2025": format_number(current.target_value if current else None),
+                baseline_column: format_number(current and current.baseline_value),
+                target_column: format_number(current and current.target_value),
                 "target_comparator": current.target_comparator if current else "",
                 "scope": kpi.scope,
                 "aggregation": kpi.aggregation,
@@ -325,8 +325,12 @@ def catalogue_rows(session: Session, cycle_code: str = CYCLE["code"]) -> list[di
 
 
 def catalogue_csv(session: Session) -> str:
+    """The catalogue of the cycle in force (the one that started last), as the reference CSV."""
+    cycle = session.scalars(
+        select(ProgrammeCycle).order_by(ProgrammeCycle.start_year.desc()).limit(1)
+    ).one()
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CATALOGUE_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=catalogue_columns(cycle), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(catalogue_rows(session))
+    writer.writerows(catalogue_rows(session, cycle))
     return buffer.getvalue()

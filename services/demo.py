@@ -17,25 +17,47 @@ from etl.workflow import approve, return_for_changes
 from kpis.periods import PeriodCode, quarters, reporting_period
 from services.actors import Role
 
-SEED = "gdt-2021-2025"
-FIRST, LAST = 2021, 2025
 RETURN_REASONS = (
     "Please attach the evidence link for the services counted as fully online.",
     "The denominator differs from last quarter by more than a third: please confirm.",
     "Comment missing for the drop against the previous quarter.",
 )
-# Figures reported once for the nation by the owner (MTCIT): value at the end of each year.
+# Figures reported once for the nation by the owner (MTCIT): value at the end of each year,
+# the year counted from the cycle's baseline year (0 is the baseline year, 5 the fifth after it).
 NATIONAL_PATHS = {
-    "T1.2": {2020: 24, 2022: 22, 2024: 21},
-    "T4.6": {2020: 38, 2022: 34, 2024: 29},
-    "T2.2": {2021: 20, 2022: 55, 2023: 85, 2024: 100, 2025: 100},
-    "T3.2": {2021: 10, 2022: 60, 2023: 100, 2024: 100, 2025: 100},
-    "T3.5": {2021: 0, 2022: 30, 2023: 70, 2024: 100, 2025: 100},
-    "T3.6": {2021: 2, 2022: 4, 2023: 5, 2024: 7, 2025: 8},
-    "T4.2": {2021: 1, 2022: 1, 2023: 2, 2024: 3, 2025: 3},
-    "T4.4": {2021: 60, 2022: 75, 2023: 80, 2024: 90, 2025: 95},
-    "T4.5": {2021: 4, 2022: 5, 2023: 6, 2024: 8, 2025: 9},
+    "T1.2": {0: 24, 2: 22, 4: 21},
+    "T4.6": {0: 38, 2: 34, 4: 29},
+    "T2.2": {1: 20, 2: 55, 3: 85, 4: 100, 5: 100},
+    "T3.2": {1: 10, 2: 60, 3: 100, 4: 100, 5: 100},
+    "T3.5": {1: 0, 2: 30, 3: 70, 4: 100, 5: 100},
+    "T3.6": {1: 2, 2: 4, 3: 5, 4: 7, 5: 8},
+    "T4.2": {1: 1, 2: 1, 3: 2, 4: 3, 5: 3},
+    "T4.4": {1: 60, 2: 75, 3: 80, 4: 90, 5: 95},
+    "T4.5": {1: 4, 2: 5, 3: 6, 4: 8, 5: 9},
 }
+
+
+@dataclass(frozen=True)
+class DemoCycle:
+    """The cycle the history is made for, from the store; its code names the random streams, so
+    the same store always gives the same history."""
+
+    code: str
+    baseline_year: int
+    start_year: int
+    target_year: int
+
+    @classmethod
+    def of(cls, cycle: ProgrammeCycle) -> DemoCycle:
+        return cls(cycle.code, cycle.baseline_year, cycle.start_year, cycle.target_year)
+
+    @property
+    def seed(self) -> str:
+        return f"gdt-{self.code}"
+
+    @property
+    def years(self) -> int:
+        return self.target_year - self.baseline_year
 
 
 @dataclass(frozen=True)
@@ -48,8 +70,8 @@ class Profile:
     return_rate: float
 
 
-def profile(entity_code: str) -> Profile:
-    rng = random.Random(f"{SEED}:{entity_code}")
+def profile(entity_code: str, cycle: DemoCycle) -> Profile:
+    rng = random.Random(f"{cycle.seed}:{entity_code}")
     return Profile(
         pace=rng.uniform(0.55, 1.2),
         late_rate=rng.uniform(0.0, 0.2),
@@ -72,24 +94,24 @@ def seed_demo(session: Session, scale: int = 1) -> int:
     entities = _entities(session, scale)
     kpis = session.scalars(select(Kpi).where(Kpi.active).order_by(Kpi.position)).all()
     periods = {p.code: p for p in session.scalars(select(Period))}
-    cycle = session.scalars(select(ProgrammeCycle)).first()
+    cycle = DemoCycle.of(session.scalars(select(ProgrammeCycle)).first())
     reviewer = session.scalar(select(User).where(User.role == Role.SUPERVISOR).order_by(User.id))
     cumulative = frozenset(s.code for s in kpi_specs(session) if s.cumulative)
     made = 0
     for entity in entities:
         assigned = _assigned(session, entity, kpis)
-        prof = profile(entity.code.split("-")[0])
-        for quarter in quarters(FIRST, LAST):
-            rng = random.Random(f"{SEED}:{entity.code}:{quarter}")
+        prof = profile(entity.code.split("-")[0], cycle)
+        for quarter in quarters(cycle.start_year, cycle.target_year):
+            rng = random.Random(f"{cycle.seed}:{entity.code}:{quarter}")
             rows = [
                 row
                 for kpi in assigned
-                if (row := _row(kpi, entity, quarter, prof, cycle.baseline_year, cumulative))
+                if (row := _row(kpi, entity, quarter, prof, cycle, cumulative))
             ]
             if not rows or rng.random() < prof.missing_rate:
                 continue
             made += _submit(
-                session, entity, periods[quarter.code], rows, rng, prof, reviewer, quarter
+                session, entity, periods[quarter.code], rows, rng, prof, reviewer, quarter, cycle
             )
     return made
 
@@ -131,23 +153,23 @@ def _row(
     entity: Entity,
     quarter: PeriodCode,
     prof: Profile,
-    baseline_year: int,
+    cycle: DemoCycle,
     cumulative: frozenset[str],
 ):
-    period = reporting_period(kpi.frequency, quarter, baseline_year)
+    period = reporting_period(kpi.frequency, quarter, cycle.baseline_year)
     if period is None:
         return None
-    rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:{period}")
+    rng = random.Random(f"{cycle.seed}:{entity.code}:{kpi.code}:{period}")
     if kpi.scope == "national":
-        return _national_row(kpi, period, rng)
-    return _entity_row(kpi, entity, period, prof, baseline_year, rng, kpi.code in cumulative)
+        return _national_row(kpi, period, rng, cycle)
+    return _entity_row(kpi, entity, period, prof, cycle, rng, kpi.code in cumulative)
 
 
-def _national_row(kpi: Kpi, period: PeriodCode, rng: random.Random) -> Row | None:
+def _national_row(kpi: Kpi, period: PeriodCode, rng: random.Random, cycle: DemoCycle) -> Row | None:
     path = NATIONAL_PATHS.get(kpi.code)
     if not path:
         return None
-    known = [y for y in sorted(path) if y <= period.year]
+    known = [y for y in sorted(path) if y <= period.year - cycle.baseline_year]
     if not known:
         return None
     value = float(path[known[-1]])
@@ -158,39 +180,39 @@ def _national_row(kpi: Kpi, period: PeriodCode, rng: random.Random) -> Row | Non
     return Row(kpi.code, period.code, value)
 
 
-def _level(kpi: Kpi, entity: Entity, period: PeriodCode, prof: Profile, baseline_year: int):
+def _level(kpi: Kpi, entity: Entity, period: PeriodCode, prof: Profile, cycle: DemoCycle):
     """How far the entity is at `period` (0-100): its pace toward the target, with noise."""
     definition = kpi.current
-    start_rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:start")
+    start_rng = random.Random(f"{cycle.seed}:{entity.code}:{kpi.code}:start")
     baseline = definition.baseline_value if definition else None
     start = (baseline if baseline is not None else start_rng.uniform(5, 30)) + start_rng.uniform(
         -8, 8
     )
     target = definition.target_value if definition and definition.target_value is not None else 75
-    elapsed = (period.end.year - baseline_year - 1) + (period.end.month / 12)  # years since 2020
-    share = min(1.0, elapsed / 5 * prof.pace)
-    noise = random.Random(f"{SEED}:{entity.code}:{kpi.code}:{period}:noise").gauss(0, 2.5)
+    elapsed = (period.end.year - cycle.baseline_year - 1) + (period.end.month / 12)
+    share = min(1.0, elapsed / cycle.years * prof.pace)
+    noise = random.Random(f"{cycle.seed}:{entity.code}:{kpi.code}:{period}:noise").gauss(0, 2.5)
     return max(0.0, min(100.0, start + (target - start) * share + noise))
 
 
-def _cumulative_level(kpi, entity, period, prof, baseline_year) -> float:
+def _cumulative_level(kpi, entity, period, prof, cycle: DemoCycle) -> float:
     """A cumulative KPI never falls: the best level reached up to `period` (the validator
     warns of a fall, and the demo history passes its own validation)."""
     reported = {
         due
-        for quarter in quarters(FIRST, period.year)
+        for quarter in quarters(cycle.start_year, period.year)
         if quarter.end <= period.end
-        and (due := reporting_period(kpi.frequency, quarter, baseline_year)) is not None
+        and (due := reporting_period(kpi.frequency, quarter, cycle.baseline_year)) is not None
     }
-    return max(_level(kpi, entity, p, prof, baseline_year) for p in reported)
+    return max(_level(kpi, entity, p, prof, cycle) for p in reported)
 
 
-def _entity_row(kpi, entity, period, prof, baseline_year, rng, cumulative: bool) -> Row:
-    start_rng = random.Random(f"{SEED}:{entity.code}:{kpi.code}:start")
+def _entity_row(kpi, entity, period, prof, cycle: DemoCycle, rng, cumulative: bool) -> Row:
+    start_rng = random.Random(f"{cycle.seed}:{entity.code}:{kpi.code}:start")
     if cumulative:
-        level = _cumulative_level(kpi, entity, period, prof, baseline_year)
+        level = _cumulative_level(kpi, entity, period, prof, cycle)
     else:
-        level = _level(kpi, entity, period, prof, baseline_year)
+        level = _level(kpi, entity, period, prof, cycle)
     if kpi.aggregation == "share_of_entities":
         return Row(kpi.code, period.code, 100.0 if level >= 60 else 0.0)
     if kpi.aggregation == "sum":
@@ -210,12 +232,12 @@ def _entity_row(kpi, entity, period, prof, baseline_year, rng, cumulative: bool)
     )
 
 
-def _submit(session, entity, period, rows, rng, prof, reviewer, quarter) -> int:
+def _submit(session, entity, period, rows, rng, prof, reviewer, quarter, cycle) -> int:
     deadline = datetime.combine(quarter.end + timedelta(days=30), time(12))
     late = rng.random() < prof.late_rate
     uploaded = deadline + timedelta(days=rng.randint(3, 40) if late else -rng.randint(2, 25))
     first = load_submission(session, entity, period, rows, uploader=None, at=uploaded, is_demo=True)
-    is_last_quarter = quarter == PeriodCode(LAST, 4)
+    is_last_quarter = quarter == PeriodCode(cycle.target_year, 4)
     if is_last_quarter and rng.random() < 0.4:
         return 1  # still waiting for review
     reviewed = uploaded + timedelta(days=rng.randint(2, 9))
