@@ -39,6 +39,7 @@ bench: $(DEV)
 	$(PY) benchmarks/hostile.py
 	$(PY) benchmarks/audit.py
 	$(PY) benchmarks/pages.py
+	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/browser.py
 
 messages: $(DEV)  ## extract interface strings and merge them into the Arabic catalogue

@@ -13,7 +13,7 @@ from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
 from settings import ConfigError, Settings
-from web import api, auth, files, headers, i18n, logs, uploads
+from web import api, auth, files, headers, i18n, logs, opendata, uploads
 
 ROOT = Path(__file__).resolve().parent
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
     auth.init_app(server)
     server.register_blueprint(files.blueprint)
     server.register_blueprint(uploads.blueprint)
+    server.register_blueprint(opendata.blueprint)
     api.init_app(server)
 
     from dashboards._shell import shell

@@ -25,6 +25,10 @@ class Settings:
     port: int = 8050
     instance_path: Path = DEFAULT_INSTANCE
     upload_dir: Path = field(default=DEFAULT_INSTANCE / "uploads")
+    # published editions' files (PDF, Excel, open data), kept byte for byte, never overwritten
+    release_dir: Path = field(default=DEFAULT_INSTANCE / "releases")
+    # anonymous visitors get /open-data and /api/v1/public/observations (published figures only)
+    open_data_public: bool = False
     ratelimit_storage_uri: str = "memory://"
     login_attempts: str = "5 per minute"
     # files one user may send to be checked: a clerk correcting a file needs a few a minute; a
@@ -50,6 +54,8 @@ class Settings:
             port=int(env.get("PORT", "8050")),
             instance_path=instance,
             upload_dir=Path(env.get("UPLOAD_DIR", instance / "uploads")),
+            release_dir=Path(env.get("RELEASE_DIR", instance / "releases")),
+            open_data_public=_switch(env, "OPEN_DATA_PUBLIC"),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             login_attempts=env.get("LOGIN_ATTEMPTS", "5 per minute"),
             upload_attempts=env.get("UPLOAD_ATTEMPTS", "30 per 10 minutes"),
@@ -95,6 +101,8 @@ class Settings:
             "DATABASE_URL": self.database_url,
             "APP_ENV": self.app_env,
             "UPLOAD_DIR": str(self.upload_dir),
+            "RELEASE_DIR": str(self.release_dir),
+            "OPEN_DATA_PUBLIC": self.open_data_public,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.production,
@@ -130,6 +138,16 @@ def _positive(env: dict[str, str], name: str, default: float) -> float:
     if not 0 < value < 1e6:
         raise ConfigError(f"{name} must be above 0 (and below a million), not {raw!r}")
     return value
+
+
+def _switch(env: dict[str, str], name: str) -> bool:
+    """An on/off setting: 1, true, yes or on; 0, false, no, off or unset; anything else refused."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
 
 
 def _count(env: dict[str, str], name: str) -> int | None:

@@ -130,7 +130,11 @@ def analytics_page(
             as_of_form(ids.form, scope, choices, unapproved),
             scope_note(scope) if unapproved else "",
             dcc.Store(id=ids.params, data=state),
-            dcc.Loading(html.Div(id=ids.content), type="dot"),
+            # the spinner stands for the page's own callback only: a control inside the page
+            # (the overview's grid) keeps its place and the keyboard's focus while it updates
+            dcc.Loading(
+                html.Div(id=ids.content), type="dot", target_components={ids.content: "children"}
+            ),
         ]
     )
 

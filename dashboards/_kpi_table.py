@@ -5,9 +5,13 @@ from __future__ import annotations
 from dash import dcc, html
 from flask_babel import gettext as _
 
+from dashboards._charts import PALETTE
+from dashboards._components import scroll_region
 from dashboards._text import (
+    KPI_STATUS_ICONS,
     invalid_note,
     kpi_status,
+    kpi_status_word,
     localized,
     ltr,
     percent,
@@ -48,18 +52,58 @@ def figure_cell(pic: Picture) -> list:
 
 
 def progress_bar(pic: Picture) -> html.Span | str:
+    """How far along to the target, as a bar coloured by the KPI's status (never green next to
+    "Off track") with the share and the status's icon and word beside it: colour only repeats
+    what the words say."""
     if pic.progress is None:
         return ""
     shown = max(0.0, min(pic.progress, 1.0))
-    text = _("%(share)s of the way to the target", share=percent(pic.progress))
+    status = pic.status
+    text = _(
+        "%(share)s of the way to the target; %(status)s",
+        share=percent(pic.progress),
+        status=kpi_status_word(status),
+    )
     return html.Span(
         [
-            html.Meter(value=round(100 * shown), min=0, max=100, **{"aria-label": text}),
+            html.Span(
+                html.Span(
+                    className="bar-fill",
+                    style={
+                        "display": "block",
+                        "blockSize": "100%",
+                        "inlineSize": f"{100 * shown:.1f}%",
+                        "backgroundColor": PALETTE.get(status, PALETTE["no_data"]),
+                    },
+                ),
+                className=f"bar bar-{status.replace('_', '-')}",
+                role="img",
+                style=BAR_TRACK,
+                **{"aria-label": text, "data-status": status},
+            ),
             html.Span(percent(pic.progress), className="meter-text"),
+            html.Span(
+                KPI_STATUS_ICONS.get(status, ""),
+                className=f"status-icon status-{status.replace('_', '-')}",
+                **{"aria-hidden": "true"},
+            ),
         ],
         className="progress",
         title=text,
     )
+
+
+# the bar's frame: inline so that it shows the same with or without the stylesheet (print, PDF)
+BAR_TRACK = {
+    "display": "inline-block",
+    "inlineSize": "6rem",
+    "blockSize": "0.9rem",
+    "backgroundColor": "#e3e6ea",
+    "border": "1px solid #8c8c8c",
+    "borderRadius": "2px",
+    "overflow": "hidden",
+    "verticalAlign": "middle",
+}
 
 
 def trend_cell(pic: Picture) -> html.Span | str:
@@ -117,7 +161,7 @@ def kpi_table(pictures: list[Picture], caption: str, query: str) -> html.Div:
         )
         for p in pictures
     ]
-    return html.Div(
+    return scroll_region(
         html.Table(
             [
                 html.Caption(caption),
@@ -126,5 +170,5 @@ def kpi_table(pictures: list[Picture], caption: str, query: str) -> html.Div:
             ],
             className="table",
         ),
-        className="table-wrap",
+        caption,
     )

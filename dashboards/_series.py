@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from flask_babel import gettext as _
 
-from dashboards._charts import PALETTE, base_layout, chart_block, series_figure
+from dashboards._charts import PALETTE, base_layout, chart_block, quarter_ticks, series_figure
 from dashboards._text import (
     figure_text,
     kpi_status_word,
@@ -13,6 +13,7 @@ from dashboards._text import (
     ltr,
     point_text,
     target_heading,
+    unit_label,
     verdict_word,
 )
 from kpis.analysis import Picture
@@ -32,6 +33,8 @@ def series_chart(pic: Picture, chart_id: str):
         "path": _("Expected path"),
         "target": target_heading([spec]),
         "forecast": _("Forecast"),
+        "quarter": _("Quarter"),
+        "unit": unit_label(spec.unit),
     }
     figure = series_figure(
         periods,
@@ -41,6 +44,7 @@ def series_chart(pic: Picture, chart_id: str):
         line,
         lower_is_better=spec.lower_is_better,
         names=names,
+        unit=spec.unit,
     )
     rows = [
         [
@@ -118,20 +122,23 @@ def small_multiples(pictures: list[Picture], chart_id: str, title: str):
     for n, pic in enumerate(pictures):
         axis = "" if n == 0 else str(n + 1)
         x0, x1, y0, y1 = _panel(n, columns, rows_count, rtl)
-        layout[f"xaxis{axis}"] = {"domain": [x0, x1], "anchor": f"y{axis}", "type": "category"}
-        layout[f"yaxis{axis}"] = {"domain": [y0, y1], "anchor": f"x{axis}"}
-        layout["annotations"].append(_panel_title(pic.spec.code, (x0 + x1) / 2, y1))
+        layout[f"xaxis{axis}"] = _time_axis(pic, x0, x1, axis)
+        layout[f"yaxis{axis}"] = {
+            "domain": [y0, y1],
+            "anchor": f"x{axis}",
+            "ticksuffix": "%" if pic.spec.unit in ("percent", "milestone") else "",
+        }
+        layout["annotations"].append(_panel_title(panel_title(pic), (x0 + x1) / 2, y1))
         traces.extend(_panel_traces(pic, axis, legend=n == 0))
         if pic.spec.target is not None:
             layout["shapes"].append(_target_line(pic.spec.target, axis))
     figure = go.Figure(data=traces, layout=layout)
-    figure.update_xaxes(showticklabels=False)
     base_layout(figure)
     for n, pic in enumerate(pictures):  # after base_layout, which sets every value axis
         if pic.spec.lower_is_better:
             figure.layout[f"yaxis{'' if n == 0 else n + 1}"].autorange = "reversed"
-    # room for the first row's panel titles; the legend just under the last row (no x labels)
-    figure.update_layout(margin={"t": 40}, legend={"y": -0.3 / rows_count})
+    # room for the first row's panel titles; the legend under the last row's quarter labels
+    figure.update_layout(margin={"t": 40}, legend={"y": -0.45 / rows_count})
     rows = [
         [
             f"{p.spec.code} {localized(p.spec, 'name')}",
@@ -147,6 +154,9 @@ def small_multiples(pictures: list[Picture], chart_id: str, title: str):
         on=sum(1 for p in pictures if p.status in ("on_track", "achieved")),
         count=len(pictures),
     )
+    span = _quarter_span(pictures)
+    if span:
+        sentence = f"{sentence} {span}"
     return chart_block(
         chart_id,
         figure,
@@ -168,6 +178,38 @@ def _panel(n: int, columns: int, rows: int, rtl: bool) -> tuple[float, float, fl
     x0 = col * (width + SPACING["x"])
     y1 = 1 - row * (height + SPACING["y"])
     return round(x0, 6), round(x0 + width, 6), max(0.0, round(y1 - height, 6)), round(y1, 6)
+
+
+def panel_title(pic: Picture) -> str:
+    """A panel's title: the KPI's code and its unit ("T1.1 · Percent")."""
+    return f"{pic.spec.code} · {unit_label(pic.spec.unit)}"
+
+
+def _time_axis(pic: Picture, x0: float, x1: float, axis: str) -> dict:
+    """Quarters as categories, labelled at the first, the last and a few between."""
+    ticks = quarter_ticks([p.period.code for p in pic.series], most=4)
+    return {
+        "domain": [x0, x1],
+        "anchor": f"y{axis}",
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": ticks,
+        "tickangle": 0,
+        "tickfont": {"size": 11},
+    }
+
+
+def _quarter_span(pictures: list[Picture]) -> str:
+    """ "Quarters 2021-Q1 to 2025-Q4.": what the panels' time axes cover, in words."""
+    periods = sorted({p.period for pic in pictures for p in pic.series}, key=lambda q: q.end)
+    if not periods:
+        return ""
+    return _(
+        "Quarters %(first)s to %(last)s.",
+        first=ltr(periods[0].code),
+        last=ltr(periods[-1].code),
+    )
 
 
 def _panel_title(text: str, x: float, y: float) -> dict:

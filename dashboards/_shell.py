@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +17,8 @@ from web.access import current_actor
 from web.i18n import language
 
 SHELL_NAV = "shell-nav"
+SHELL_MENU_BUTTON = "shell-menu-button"
+SHELL_MENU = "shell-menu"
 SHELL_BANNER = "shell-demo-banner"
 
 
@@ -57,6 +59,9 @@ def header() -> html.Header:
 
 
 def navigation() -> html.Nav:
+    """The main menu. On a narrow screen it folds behind a disclosure button (`aria-expanded`,
+    `aria-controls`); assets/shell.js opens and closes it and marks the current page's link with
+    `aria-current="page"`, also after Dash's in-page navigation. Wide screens always show it."""
     links = [
         (_("Overview"), "/"),
         (_("Completeness"), "/completeness"),
@@ -68,14 +73,50 @@ def navigation() -> html.Nav:
         (_("Submissions"), "/submissions"),
         (_("Review"), "/review"),
         (_("Audit"), "/audit"),
+        (_("Reports"), "/reports"),
     ]
-    visible = [(label, href) for label, href in links if page_allowed(current_actor(), href)]
+    visible = [
+        (label, href)
+        for label, href in links
+        if page_allowed(current_actor(), href) and _registered(href)
+    ]
     return html.Nav(
-        html.Ul([html.Li(dcc.Link(label, href=href)) for label, href in visible]),
+        [
+            html.Button(
+                [html.Span("☰", className="menu-icon", **{"aria-hidden": "true"}), _("Menu")],
+                id=SHELL_MENU_BUTTON,
+                type="button",
+                className="menu-button",
+                **{"aria-expanded": "false", "aria-controls": SHELL_MENU},
+            ),
+            html.Ul(
+                [html.Li(dcc.Link(label, href=href)) for label, href in visible],
+                id=SHELL_MENU,
+            ),
+        ],
         id=SHELL_NAV,
         className="main-nav",
         **{"aria-label": _("Main")},
     )
+
+
+def _registered(href: str) -> bool:
+    """Whether some page answers at `href` (a link to a page not built yet would be a 404)."""
+    first = href.strip("/").split("/")[0]
+    return any(
+        page["path"].strip("/").split("/")[0] == first for page in dash.page_registry.values()
+    )
+
+
+# assets/shell.js: the button opens and closes the menu; a page change closes it and marks the
+# current link. Clientside, so that opening the menu never waits for the server.
+dash.clientside_callback(
+    ClientsideFunction("shell", "menu"),
+    Output(SHELL_MENU_BUTTON, "aria-expanded"),
+    Input(SHELL_MENU_BUTTON, "n_clicks"),
+    Input("_pages_location", "pathname"),
+    State(SHELL_MENU_BUTTON, "aria-expanded"),
+)
 
 
 def language_switch() -> html.A:

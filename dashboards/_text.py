@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import html
 from flask_babel import gettext as _
 
-from kpis.formatting import format_figure, format_value
+from kpis.formatting import format_figure
 from kpis.values import is_invalid
 from web.i18n import language
 
@@ -45,7 +45,7 @@ def role_label(role: str) -> str:
 
 
 def baseline_text(value: float | None, unit: str) -> str:
-    return format_value(value, unit) if value is not None else _("Not applicable")
+    return format_figure(value, unit) if value is not None else _("Not applicable")
 
 
 def target_heading(specs) -> str:
@@ -61,7 +61,7 @@ def target_text(value: float | None, unit: str, comparator: str) -> str:
     """`at least 80%`, `rank 20 or better`; `target not set` where there is none (never 0)."""
     if value is None:
         return _("Target not set")
-    figure = format_value(value, unit)
+    figure = format_figure(value, unit)
     if unit == "rank" and comparator == "<=":
         return _("Rank %(value)s or better", value=figure)
     if comparator == ">=":
@@ -73,10 +73,10 @@ def target_text(value: float | None, unit: str, comparator: str) -> str:
 
 STATUS_ICONS = {
     "approved": "✔",
-    "submitted": "⏳",
+    "submitted": "◔",
     "returned": "↩",
     "rejected": "✖",
-    "checked": "🔍",
+    "checked": "◌",
     "refused": "✖",
     "duplicate": "=",
     "received": "…",
@@ -153,9 +153,9 @@ def verdict_word(verdict: str) -> str:
 
 CELL_ICONS = {
     "approved": "✔",
-    "submitted": "⏳",
+    "submitted": "◔",
     "returned": "↩",
-    "late": "⌛",
+    "late": "◷",
     "missing": "✖",
     "open": "…",
 }
@@ -174,7 +174,7 @@ def cell_word(state: str) -> str:
 
 def percent(share: float | None) -> str:
     """A share (0-1) as a percentage with one decimal."""
-    return "" if share is None else f"{100 * share:.1f}%"
+    return "" if share is None else format_figure(100 * share, "percent")
 
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -216,7 +216,7 @@ def point_text(point, unit: str) -> str:
 
 def stored_text(value: float | None, unit: str) -> str:
     """A number as stored (the review's figures): formatted, or "Invalid"."""
-    return invalid_word() if is_invalid(value) else format_value(value, unit)
+    return invalid_word() if is_invalid(value) else format_figure(value, unit)
 
 
 def invalid_note(count: int) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import dash
-from dash import Input, Output, html
+from dash import Input, Output, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import current_app
 from flask_babel import gettext as _
 
-from dashboards._access import guarded_callback, page_layout
+from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     allowed,
@@ -24,12 +25,25 @@ from dashboards._text import CELL_ICONS, cell_word, localized, ltr, percent
 from data import analytics as queries
 from data.db import store_of
 from data.queries import kpi_specs
-from kpis.completeness import MISSING, Cell, cell_state, deadline, on_time, tally
-from kpis.periods import quarters, reporting_period
-from services.actors import Action, Actor, Role
+from kpis.completeness import MISSING, deadline, tally
+from kpis.periods import quarters
+from services.actors import Action, Actor, Role, may
+from services.exports import (
+    CSV_TYPE,
+    EXCEL_TYPE,
+    all_figures,
+    csv_bytes,
+    excel_bytes,
+    figures_table,
+)
+from services.overview import reporting_cell
 from services.programme import revision_standings
+from web.i18n import language
 
 COMPLETENESS = PageIds("completeness-form", "completeness-params", "completeness-content")
+EXPORT_CSV = "export-all-csv"
+EXPORT_EXCEL = "export-all-excel"
+EXPORT_DOWNLOAD = "export-all-download"
 SHOWN_QUARTERS = 8
 
 dash.register_page(
@@ -49,10 +63,94 @@ def layout(period: str | None = None, **_kwargs):
             className="muted",
         )
     ]
+    if may(current_actor(), Action.EXPORT):
+        intro.append(export_all_section())
     heading = _("Completeness and timeliness")
     return analytics_page(
         COMPLETENESS, heading, scope, choices, params(scope), intro, unapproved=False
     )
+
+
+def export_all_section() -> html.Section:
+    """Every figure the reader may export, as `python -m etl export` gives it (for the office
+    from the pages, not only the command line)."""
+    return html.Section(
+        [
+            html.H2(_("Export all figures")),
+            html.P(
+                _(
+                    "One row per entity, indicator and period: the latest submitted figure and "
+                    "the official one. The CSV keeps the column names of the command line's "
+                    "export; the Excel file has them in your language."
+                )
+                if current_actor().is_office
+                else _(
+                    "One row per entity, indicator and period, approved figures only. The CSV "
+                    "keeps the column names of the command line's export; the Excel file has "
+                    "them in your language."
+                ),
+                className="muted",
+            ),
+            html.Div(
+                [
+                    html.Button(
+                        _("Export all figures (CSV)"),
+                        id=EXPORT_CSV,
+                        className="button",
+                        type="button",
+                    ),
+                    html.Button(
+                        _("Export all figures (Excel)"),
+                        id=EXPORT_EXCEL,
+                        className="button",
+                        type="button",
+                    ),
+                ],
+                className="actions",
+            ),
+            dcc.Download(id=EXPORT_DOWNLOAD),
+        ],
+        className="card",
+        id="export-all",
+    )
+
+
+def export_headers() -> dict[str, str]:
+    """The export's columns in the reader's language (the Excel file's headers)."""
+    return {
+        "entity": _("Entity code"),
+        "kpi": _("Indicator code"),
+        "period": _("Period"),
+        "value": _("Figure"),
+        "numerator": _("Numerator"),
+        "denominator": _("Denominator"),
+        "status": _("Submission status"),
+        "official_value": _("Official figure"),
+        "official_numerator": _("Official numerator"),
+        "official_denominator": _("Official denominator"),
+        "submission_id": _("Submission number"),
+        "revision": _("Revision"),
+    }
+
+
+@guarded_callback(
+    Output(EXPORT_DOWNLOAD, "data"),
+    Input(EXPORT_CSV, "n_clicks"),
+    Input(EXPORT_EXCEL, "n_clicks"),
+    action=Action.EXPORT,
+    prevent_initial_call=True,
+)
+def export_all(actor: Actor, csv_clicks, excel_clicks):
+    if not (csv_clicks or excel_clicks):
+        raise PreventUpdate
+    allowed("/completeness")
+    with store_of(current_app).session() as db:
+        rows = all_figures(db, actor)
+    stamp = date.today().isoformat()
+    if dash.ctx.triggered_id == EXPORT_EXCEL:
+        data = excel_bytes(figures_table(rows, export_headers()), rtl=language() == "ar")
+        return dcc.send_bytes(data, f"figures-{stamp}.xlsx", type=EXCEL_TYPE)
+    return dcc.send_bytes(csv_bytes(figures_table(rows)), f"figures-{stamp}.csv", type=CSV_TYPE)
 
 
 @guarded_callback(
@@ -77,7 +175,7 @@ def render(actor: Actor, data):
         entities = [e for e in entities if e.code == actor.entity_code]
     today = date.today()
     matrix = {
-        e.code: [_cell(e.code, q, specs, assigned, received, today) for q in shown]
+        e.code: [reporting_cell(e.code, q, specs, assigned, received, today) for q in shown]
         for e in entities
     }
     notes = {key: _official_note(standing) for key, standing in standings.items()}
@@ -89,29 +187,6 @@ def _official_note(standing) -> str:
     if standing.official is None:
         return _("no official figure yet")
     return _("official: revision %(number)d, approved", number=standing.official)
-
-
-def _due(entity: str, quarter, specs, assigned) -> int:
-    return sum(
-        1
-        for s in specs
-        if entity in assigned.get(s.code, ())
-        and reporting_period(s.frequency, quarter, s.base_year)
-    )
-
-
-def _cell(entity, quarter, specs, assigned, received, today) -> Cell:
-    row = received.get((entity, quarter.code))
-    due_day = deadline(quarter.end)
-    state = cell_state(
-        row.status if row else None, row.first_received if row else None, due_day, today
-    )
-    return Cell(
-        state,
-        _due(entity, quarter, specs, assigned),
-        row.figures if row else 0,
-        on_time(row.first_received if row else None, due_day),
-    )
 
 
 def _labels() -> dict[str, str]:

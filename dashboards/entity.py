@@ -24,6 +24,7 @@ from dashboards._analytics import (
 )
 from dashboards._components import table
 from dashboards._kpi_table import trend_cell
+from dashboards._reasons import read_reasons, reasons_section
 from dashboards._text import (
     kpi_status,
     localized,
@@ -80,8 +81,29 @@ def render(actor: Actor, data):
     return [
         standing(prog, code),
         scorecard(prog, code, official_note(quarter, revisions)),
+        entity_reasons(actor, prog, code),
         submissions(history),
     ]
+
+
+def entity_reasons(actor: Actor, prog: Programme, code: str) -> html.Section:
+    """The entity's comments per KPI and the office's notes on its submissions, as-of quarter and
+    the one before (services.reasons decides what the actor may read)."""
+    found = sorted(read_reasons(actor, prog, entity=code), key=lambda r: r.kpi_code or "")
+    # newest quarter first; in a quarter the office's note on the whole submission first
+    found.sort(key=lambda r: (r.period, r.kpi_code is None), reverse=True)
+    specs = {s.code: s for s in prog.specs}
+
+    def indicator(reason) -> object:
+        if reason.kpi_code is None:
+            return _("The whole submission")
+        spec = specs.get(reason.kpi_code)
+        name = localized(spec, "name") if spec else ""
+        return [ltr(reason.kpi_code), " ", name]
+
+    return reasons_section(
+        "entity-reasons", found, _("Indicator"), indicator, _("Reasons given by and to this entity")
+    )
 
 
 def official_note(quarter: str, revisions: RevisionStanding | None) -> str:

@@ -3,10 +3,7 @@ its verdict, coverage; every ministry compared, with a table and CSV or Excel do
 
 from __future__ import annotations
 
-import io
-
 import dash
-import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import current_app
@@ -28,6 +25,7 @@ from dashboards._analytics import (
 )
 from dashboards._charts import chart_block, ranked_bars
 from dashboards._kpi_table import figure_cell
+from dashboards._reasons import read_reasons, reasons_section
 from dashboards._series import series_chart
 from dashboards._text import (
     invalid_note,
@@ -45,7 +43,12 @@ from dashboards._text import (
 from data.db import store_of
 from data.queries import kpi_specs
 from kpis.formatting import format_figure
-from services.actors import Action, Actor
+from kpis.revisions import RevisionStanding
+from services.actors import Action, Actor, Status
+from services.exports import CSV_TYPE, EXCEL_TYPE, Table, csv_bytes, excel_bytes
+from services.programme import revision_standings
+from services.reasons import OFFICE
+from web.i18n import language
 
 KPI = PageIds("kpi-form", "kpi-params", "kpi-content")
 KPI_CSV = "kpi-csv"
@@ -88,13 +91,13 @@ def layout(code: str | None = None, period: str | None = None, unapproved=None, 
 @guarded_callback(
     Output(KPI.content, "children"), Input(KPI.params, "data"), action=Action.VIEW_PROGRAMME
 )
-def render(_actor: Actor, data):
+def render(actor: Actor, data):
     code = requested_code(data)
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))
     if prog.spec(code) is None:
         return html.P(_("No such indicator"))
-    return content(prog, code)
+    return [*content(prog, code), kpi_reasons(actor, prog, code)]
 
 
 @guarded_callback(
@@ -114,13 +117,12 @@ def download(_actor: Actor, csv_clicks, excel_clicks, data):
     prog = programme(from_params(data))
     if prog.spec(code) is None:  # a forged or stale code: nothing to download
         raise PreventUpdate
-    frame = comparison_frame(prog, code)
     name = f"{code}-{prog.scope.as_of.code}"
+    table = comparison_table(prog, code)
     if dash.ctx.triggered_id == KPI_EXCEL:
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, sheet_name=code.replace(".", "_"))
-        return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx")
-    return dcc.send_data_frame(frame.to_csv, f"{name}.csv", index=False)
+        data = excel_bytes(table, rtl=language() == "ar")
+        return dcc.send_bytes(data, f"{name}.xlsx", type=EXCEL_TYPE)
+    return dcc.send_bytes(csv_bytes(table), f"{name}.csv", type=CSV_TYPE)
 
 
 def content(prog: Programme, code: str) -> list:
@@ -187,25 +189,91 @@ def invalid_entities(prog: Programme, code: str) -> list[str]:
     )
 
 
-def comparison_frame(prog: Programme, code: str) -> pd.DataFrame:
+def not_reported(prog: Programme, code: str) -> dict[str, str]:
+    """The entities due to report the KPI with no figure shown at the as-of quarter, each with
+    why in words: "Not reported", or that a revision awaits approval or was returned (which
+    everybody may know: the completeness grid says it too). An entity team: its own only, the
+    others' detail is not its to see. Invalid figures are not here (they are listed as such)."""
+    pictures = prog.entity_pictures(code)
+    due = prog.assigned.get(code, set())
+    if prog.scope.own_entity:
+        due = due & {prog.scope.own_entity}
+
+    def missing(entity: str) -> bool:
+        pic = pictures.get(entity)
+        return pic is None or (pic.value is None and not (pic.current and pic.current.invalid))
+
+    absent = sorted(e for e in due if missing(e))
+    if not absent:
+        return {}
+    quarter = prog.scope.as_of.code
+    with store_of(current_app).session() as db:
+        standings = revision_standings(db, [quarter])
+    return {e: absence_word(standings.get((e, quarter))) for e in absent}
+
+
+def absence_word(standing: RevisionStanding | None) -> str:
+    if standing is None or not standing.later:
+        return not_reported_word()
+    if standing.later[-1][1] == Status.SUBMITTED:
+        return _("Awaiting approval")
+    return _("Returned for correction")
+
+
+def entity_label(prog: Programme, entity: str) -> str:
+    names = prog.entity_names
+    return localized(names[entity], "name") if entity in names else entity
+
+
+def not_reported_word() -> str:
+    return _("Not reported")
+
+
+def comparison_table(prog: Programme, code: str) -> Table:
+    """The download: every entity due, its figure (a number, rounded to one decimal), the path
+    and the target, and its status in words; headers in the reader's language."""
     spec = prog.spec(code)
+    unit = unit_label(spec.unit)
+
+    def line(entity, value, expected, status_word):
+        return [
+            entity,
+            entity_label(prog, entity),
+            code,
+            prog.scope.as_of.code,
+            unit,
+            value,
+            expected,
+            spec.target,
+            status_word,
+        ]
+
     rows = [
-        {
-            "entity": entity,
-            "name": localized(prog.entity_names[entity], "name")
-            if entity in prog.entity_names
-            else entity,
-            "kpi": code,
-            "period": pic.current.period.code if pic.current else "",
-            "value": round(pic.value, 1) if pic.value is not None else None,
-            "expected": round(pic.expected, 1) if pic.expected is not None else None,
-            "target": spec.target,
-            "status": pic.status,
-        }
-        for entity, pic in ranked(prog, code)
+        line(e, _rounded(p.value), _rounded(p.expected), kpi_status_word(p.status))
+        for e, p in ranked(prog, code)
     ]
-    columns = ["entity", "name", "kpi", "period", "value", "expected", "target", "status"]
-    return pd.DataFrame(rows, columns=columns)
+    pictures = prog.entity_pictures(code)
+    rows += [
+        line(e, invalid_word(), _rounded(pictures[e].expected), kpi_status_word(pictures[e].status))
+        for e in invalid_entities(prog, code)
+    ]
+    rows += [line(e, "", None, word) for e, word in not_reported(prog, code).items()]
+    headers = [
+        _("Entity code"),
+        _("Entity"),
+        _("Indicator"),
+        _("As of quarter"),
+        _("Unit"),
+        _("Figure"),
+        _("Expected on the path"),
+        target_heading([spec]),
+        _("Status"),
+    ]
+    return Table(code, headers, rows)
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
 
 
 def comparison(prog: Programme, code: str) -> html.Section:
@@ -224,12 +292,11 @@ def comparison(prog: Programme, code: str) -> html.Section:
             className="card",
         )
     items = ranked(prog, code)
-    labels = [
-        localized(prog.entity_names[e], "name") if e in prog.entity_names else e for e, _p in items
-    ]
+    labels = [entity_label(prog, e) for e, _p in items]
     texts = [
         f"{format_figure(p.value, spec.unit)} · {kpi_status_word(p.status)}" for _e, p in items
     ]
+    missing = not_reported(prog, code)
     figure = ranked_bars(
         labels,
         [p.value for _e, p in items],
@@ -238,6 +305,11 @@ def comparison(prog: Programme, code: str) -> html.Section:
         spec.target,
         lower_is_better=spec.lower_is_better,
         target_name=target_heading([spec]),
+        unit=spec.unit,
+        axis_name=_(
+            "%(unit)s, %(period)s", unit=unit_label(spec.unit), period=ltr(prog.scope.as_of.code)
+        ),
+        missing=[(entity_label(prog, e), word) for e, word in missing.items()],
     )
     summary = _(
         "%(count)d entities reported; %(off)d are off track.",
@@ -247,23 +319,37 @@ def comparison(prog: Programme, code: str) -> html.Section:
     invalid = invalid_entities(prog, code)
     if invalid:
         summary = f"{summary} {invalid_note(len(invalid))}."
-    rows = [
+    if missing:
+        summary = f"{summary} " + _(
+            "%(count)d have no figure shown (a cross, not a bar).", count=len(missing)
+        )
+    pictures = prog.entity_pictures(code)
+    rows = (
         [
-            label,
-            format_figure(p.value, spec.unit),
-            format_figure(p.expected, spec.unit),
-            kpi_status_word(p.status),
+            [
+                label,
+                format_figure(p.value, spec.unit),
+                format_figure(p.expected, spec.unit),
+                kpi_status(p.status),
+            ]
+            for label, (_e, p) in zip(labels, items, strict=True)
         ]
-        for label, (_e, p) in zip(labels, items, strict=True)
-    ] + [
-        [
-            localized(prog.entity_names[e], "name") if e in prog.entity_names else e,
-            invalid_word(),
-            format_figure(prog.entity_pictures(code)[e].expected, spec.unit),
-            kpi_status_word(prog.entity_pictures(code)[e].status),
+        + [
+            [
+                entity_label(prog, e),
+                invalid_word(),
+                format_figure(pictures[e].expected, spec.unit),
+                kpi_status(pictures[e].status),
+            ]
+            for e in invalid
         ]
-        for e in invalid
-    ]
+        + [
+            [entity_label(prog, e), not_reported_cell(word), "", kpi_status("no_data")]
+            for e, word in missing.items()
+        ]
+    )
+    # the figure's own height where it sets one (names on several lines), else a row per entity
+    height = figure.layout.height or max(240, 26 * (len(items) + len(missing)) + 100)
     return html.Section(
         [
             html.H2(_("Ministries compared")),
@@ -283,8 +369,36 @@ def comparison(prog: Programme, code: str) -> html.Section:
                 summary,
                 [_("Entity"), _("Figure"), _("Expected on the path"), _("Status")],
                 rows,
-                height=max(240, 26 * len(items) + 80),
+                height=height,
             ),
         ],
         className="card",
+    )
+
+
+def not_reported_cell(word: str) -> html.Span:
+    """ "✗ Not reported": never "0" nor an empty cell that could be read as one."""
+    return html.Span(
+        [html.Span("✗ ", **{"aria-hidden": "true"}), word],
+        className="not-reported",
+    )
+
+
+def kpi_reasons(actor: Actor, prog: Programme, code: str) -> html.Section:
+    """What the entities due to report the KPI wrote with their figures for it, and the office's
+    review notes on their submissions, for the as-of quarter and the one before."""
+    due = prog.assigned.get(code, set()) | {e for e in prog.entity_pictures(code)}
+    found = [
+        r
+        for r in read_reasons(actor, prog)
+        if r.kpi_code == code or (r.kind == OFFICE and r.entity_code in due)
+    ]
+    found.sort(key=lambda r: r.period, reverse=True)  # newest quarter first, stable otherwise
+    found.sort(key=lambda r: entity_label(prog, r.entity_code))
+    return reasons_section(
+        "kpi-reasons",
+        found,
+        _("Entity"),
+        lambda r: entity_label(prog, r.entity_code),
+        _("Reasons given for %(code)s", code=code),
     )

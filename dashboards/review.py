@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._components import field, filter_form, notice, select_field, table
 from dashboards._text import localized, ltr, status_label, stored_text, when
+from dashboards.reports import publishing_choices, publishing_section
 from data.db import store_of
 from data.models import Submission
 from data.queries import quarter_choices, review_lines, review_queue
@@ -37,19 +38,26 @@ dash.register_page(__name__, path="/review", title=lambda: _("Review"), name="Re
 
 
 @page_layout("/review")
-def layout(submission: str | None = None, period: str | None = None, **_kwargs):
+def layout(
+    submission: str | None = None,
+    period: str | None = None,
+    publish: str | None = None,
+    **_kwargs,
+):
     with store_of(current_app).session() as db:
         queue = review_queue(db)
         chosen = next((s for s in queue if str(s.id) == str(submission)), None)
         lines = review_lines(db, chosen.id) if chosen else []
         report = db.get(Submission, chosen.id).report if chosen else {}
         quarters = quarter_choices(db, date.today())
+        publishable = publishing_choices(db)
     return html.Div(
         [
             html.H1(_("Review")),
             html.Section([html.H2(_("Waiting for review")), _queue(queue)], className="card"),
             _detail(chosen, lines, report) if chosen else html.Div(),
             _locks(quarters, period if period in {q for q, _l in quarters} else quarters[0][0]),
+            publishing_section(publishable, publish),
         ]
     )
 

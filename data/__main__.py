@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="apply migrations and load the reference catalogue")
-    demo = commands.add_parser("seed-demo", help="create the demo history, every quarter of the cycle")
+    demo = commands.add_parser("seed-demo", help="create the demo history of the cycle")
     demo.add_argument("--scale", type=int, default=1, help="multiply the entities (load tests)")
     user = commands.add_parser("create-user", help="add a user; the password is read from stdin")
     user.add_argument("--email", required=True)

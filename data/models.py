@@ -393,3 +393,46 @@ class AuditHead(Base):
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+RELEASE_FILE_KINDS = ("pdf", "excel", "opendata")
+
+
+class Release(Base):
+    """One published edition of a quarter (DESIGN.md, "Release"): frozen when published, never
+    changed or deleted. `audit_seq`/`audit_hash` are the audit chain's head at that moment,
+    `data_sha256` the SHA-256 of the edition's observations CSV; `note` says why an edition after
+    the first was made."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("period_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    number: Mapped[int]
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    audit_seq: Mapped[int]
+    audit_hash: Mapped[str] = mapped_column(String(64))
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    period: Mapped[Period] = relationship()
+    published_by: Mapped[User | None] = relationship()
+    files: Mapped[list[ReleaseFile]] = relationship(
+        back_populates="release", order_by="ReleaseFile.id"
+    )
+
+
+class ReleaseFile(Base):
+    """One file of an edition, kept byte for byte under the releases folder (`stored_name`)."""
+
+    __tablename__ = "release_files"
+    __table_args__ = (UniqueConstraint("release_id", "file_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # RELEASE_FILE_KINDS
+    language: Mapped[str] = mapped_column(String(3))  # "ar", "en"; "mul" for bilingual files
+    file_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(255))
+    release: Mapped[Release] = relationship(back_populates="files")

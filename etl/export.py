@@ -40,9 +40,11 @@ def safe_cell(value: object) -> object:
     return "" if value is None else value
 
 
-def export_rows(session: Session) -> list[dict[str, object]]:
+def export_rows(session: Session, *, approved_only: bool = False) -> list[dict[str, object]]:
+    """`approved_only` (who reads approved figures only, the committee): the latest approved
+    submission is the row's submission, and nothing awaiting approval shows."""
     observed = aliased(Period)
-    rows = session.execute(
+    statement = (
         select(
             Entity.code,
             Kpi.code,
@@ -61,7 +63,10 @@ def export_rows(session: Session) -> list[dict[str, object]]:
         .join(Kpi, Kpi.id == Observation.kpi_id)
         .join(observed, observed.id == Observation.period_id)
         .order_by(Entity.code, Kpi.position, observed.code, Submission.id)
-    ).all()
+    )
+    if approved_only:
+        statement = statement.where(Submission.status == "approved")
+    rows = session.execute(statement).all()
     table: dict[tuple, dict[str, object]] = {}
     for entity, kpi, period, value, num, den, status, current, sid, revision, _reviewed in rows:
         entry = table.setdefault(
@@ -75,7 +80,7 @@ def export_rows(session: Session) -> list[dict[str, object]]:
                 "official_denominator": None,
             },
         )
-        if current or "status" not in entry:
+        if current or approved_only or "status" not in entry:
             entry.update(
                 value=value,
                 numerator=num,

@@ -34,8 +34,10 @@ def format_value(value: float | None, unit: str) -> str:
 
 
 def format_figure(value: float | None, unit: str) -> str:
-    """A measured figure on the analytics pages: percentages always with one decimal (`34.0%`),
-    so that a column of them lines up and reads alike."""
+    """A figure as every page, chart, table and summary shows it (one format per unit):
+    percentages always with one decimal (`34.0%`), so that a column of them lines up and `77%`
+    never sits next to `71.3%`; other units as `format_value`. Targets and shares of the way
+    to a target go through here too (dashboards._text)."""
     if value is not None and math.isfinite(value) and unit in ("percent", "milestone"):
         return f"{value:,.1f}%"
     return format_value(value, unit)

@@ -35,6 +35,8 @@ class Action(StrEnum):
     EXPORT = "export"
     USE_API = "use_api"
     MANAGE_USERS = "manage_users"  # users, tokens, catalogue and cycles
+    PUBLISH = "publish"  # publish a reviewed quarter: lock it and freeze an edition
+    VIEW_REPORTS = "view_reports"  # the published editions (/reports) and their files
 
 
 ALL = frozenset(Role)
@@ -52,6 +54,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPORT: OFFICE | {Role.COMMITTEE},
     Action.USE_API: ALL,
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.PUBLISH: OFFICE,
+    Action.VIEW_REPORTS: OFFICE | {Role.COMMITTEE},
 }
 
 # An entity team acts only on its own entity: for these, `entity` must be the actor's own.
@@ -76,6 +80,7 @@ PAGES: dict[str, Action] = {
     "submissions": Action.VIEW_SUBMISSIONS,
     "review": Action.REVIEW,
     "audit": Action.VIEW_AUDIT,
+    "reports": Action.VIEW_REPORTS,
 }
 
 
@@ -176,8 +181,17 @@ def first_segment(path: str) -> str:
     return path.strip("/").split("/", 1)[0]
 
 
+# Pages addressed with a code (`/kpi/T1.1`); every other page is its first segment alone.
+PAGES_WITH_CODE = frozenset({"track", "kpi", "entity"})
+
+
 def is_page(path: str) -> bool:
-    return first_segment(path) in PAGES
+    """Whether `path` is the address of a page: `/submissions/file/-1` is not (a 404, not the
+    submissions page saying "not found" with 200)."""
+    parts = path.strip("/").split("/")
+    if parts[0] not in PAGES:
+        return False
+    return len(parts) == (2 if parts[0] in PAGES_WITH_CODE else 1)
 
 
 def page_allowed(actor: Actor | None, path: str) -> bool:

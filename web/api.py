@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import flask
@@ -30,15 +31,19 @@ from werkzeug.exceptions import HTTPException
 from data.cache import results_of
 from data.db import store_of
 from data.tokens import token_user
-from services import api_view
+from reports.opendata import OBSERVATION_FIELDS
+from services import api_view, releases
 from services.actors import Actor, Denied
 from services.observations import FIELDS, QueryProblem, observations, parse_query
 from web.access import current_actor
-from web.auth import audit_refusal
+from web.auth import audit_refusal, limiter
+from web.opendata import PUBLIC_RATE
 
 PREFIX = "/api/v1"
 API_PATHS = "/api/"
 FORMATS = ("json", "csv")
+PUBLIC_PATH = f"{PREFIX}/public/observations"
+PUBLIC_FIELDS = tuple(name for name, _type, _about in OBSERVATION_FIELDS)
 CSV_UNSAFE = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
 
 MESSAGES = {
@@ -67,6 +72,7 @@ MESSAGES = {
     "unknown_period": _l(
         "There are no figures for %(value)s. Leave period out for the latest quarter."
     ),
+    "too_many": _l("Too many requests from this address. Wait a minute, then try again."),
 }
 
 blueprint = Blueprint(
@@ -327,6 +333,36 @@ def programme(format=None, period=None, status=None):
     return json_answer(picture)
 
 
+class PublicObservationSchema(ma.Schema):
+    ENTITY = ma.fields.String(metadata={"description": "entity code; _T: the national figure"})
+    INDICATOR = ma.fields.String(metadata={"description": "KPI code"})
+    TIME_PERIOD = ma.fields.String()
+    OBS_VALUE = ma.fields.Float(allow_none=True)
+    UNIT_MEASURE = ma.fields.String()
+    NUMERATOR = ma.fields.Float(allow_none=True)
+    DENOMINATOR = ma.fields.Float(allow_none=True)
+    EDITION = ma.fields.Integer(metadata={"description": "the edition these figures come from"})
+
+
+@blueprint.route("/public/observations")
+@limiter.limit(PUBLIC_RATE)
+@blueprint.doc(security=[])  # no sign-in: the open data, when switched on
+@blueprint.arguments(FormatArgs, location="query", as_kwargs=True)
+@blueprint.response(200, PublicObservationSchema(many=True))
+@documented
+def public_observations(format=None):
+    """Published figures only, with no sign-in, when the tracker's open data is switched on
+    (`OPEN_DATA_PUBLIC=1`; otherwise 404): for each published quarter, the observations of its
+    latest edition, as in its open data package (SDMX-CSV columns)."""
+    _format(format)  # a bad format is refused before any work
+    if not current_app.config.get("OPEN_DATA_PUBLIC"):
+        raise ApiError(404, "not_found", docs=f"{PREFIX}/docs")
+    folder = Path(current_app.config["RELEASE_DIR"])
+    with store_of(current_app).session() as db:
+        rows = releases.public_observations(db, folder=folder)
+    return answer(rows, format, "observations", PUBLIC_FIELDS)
+
+
 @pages.route("/docs")
 def docs():
     """A readable page of the endpoints, drawn from the OpenAPI description."""
@@ -386,6 +422,8 @@ def authenticate():
     """Before every `/api/` request: the bearer token's user, else the signed-in session."""
     if not request.path.startswith(API_PATHS):
         return None
+    if request.path == PUBLIC_PATH and current_app.config.get("OPEN_DATA_PUBLIC"):
+        return None  # open data: published figures for anybody (the route checks the setting)
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _space, token = header.partition(" ")
@@ -525,6 +563,8 @@ def on_http_error(error: HTTPException):
     if not request.path.startswith(API_PATHS):
         return error
     status = 400 if error.code == 422 else error.code or 400
+    if status == 429:
+        return error_answer(429, "too_many")
     return error_answer(
         status,
         "not_found" if status == 404 else "bad_request",

@@ -4,6 +4,7 @@ per address and per account (web/lockout.py); each step is an audit event."""
 
 from __future__ import annotations
 
+import re
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -51,9 +52,12 @@ from web.sessions import Timeouts, end_session, resume_session, start_session
 CSRF_COOKIE = "_csrf_token"  # read by Dash's renderer and sent back as X-CSRFToken
 OPEN_PATHS = ("/login", "/_favicon.ico")
 OPEN_PREFIXES = ("/assets/",)
+OPEN_DATA = "/open-data"  # open to anonymous visitors only with OPEN_DATA_PUBLIC=1
+# exactly web/opendata.py's addresses: anything else below /open-data stays an unknown address
+PUBLIC_OPEN_DATA = re.compile(r"/open-data(/catalog\.jsonld|/file/[0-9]{1,18})?")
 # the read API authenticates (session or bearer token) and answers its refusals as JSON itself
 API_PREFIX = "/api/"
-OWN_ROUTES = ("auth", "files", "uploads")
+OWN_ROUTES = ("auth", "files", "uploads", "opendata")
 PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
 # what a user who must choose a new password may still reach
 WHILE_RESET = (PASSWORD_PAGE, "/logout")
@@ -289,7 +293,7 @@ def guard():
     if path.startswith(API_PREFIX):
         return None  # web/api.py: its own authentication and access checks, JSON errors
     _remember_language()
-    if path in OPEN_PATHS:
+    if path in OPEN_PATHS or _public_open_data(path):
         return None
     if not current_user.is_authenticated:
         if path.startswith("/_") or request.method != "GET":
@@ -306,6 +310,14 @@ def guard():
     if path == "/_dash-update-component":
         _check_page_navigation()
     return None
+
+
+def _public_open_data(path: str) -> bool:
+    """`/open-data` and below, for everybody, only while OPEN_DATA_PUBLIC is on (web/opendata.py:
+    published files and figures only); switched off, they are unknown addresses like any other."""
+    if not current_app.config.get("OPEN_DATA_PUBLIC"):
+        return False
+    return PUBLIC_OPEN_DATA.fullmatch(path) is not None
 
 
 def refuse(code: int = 403, **detail: object) -> NoReturn:
@@ -344,17 +356,15 @@ def _check_page_navigation() -> None:
     body = request.get_json(silent=True) or {}
     if "_pages_content.children" not in str(body.get("output", "")):
         return
-    location = next(
-        (
-            i
-            for i in body.get("inputs", [])
-            if isinstance(i, dict) and i.get("property") == "pathname"
-        ),
-        None,
-    )
-    target = str((location or {}).get("value") or "/")
-    if not page_allowed(current_actor(), target):
-        refuse(403, page=target)
+    inputs = [i for i in body.get("inputs", []) if isinstance(i, dict)]
+    # Dash hands the router its inputs by position (pathname first), whatever property a forged
+    # body names: check the first input and every one called pathname
+    targets = {str(i.get("value") or "/") for i in inputs[:1]} | {
+        str(i.get("value") or "/") for i in inputs if i.get("property") == "pathname"
+    }
+    for target in sorted(targets or {"/"}):
+        if not page_allowed(current_actor(), target):
+            refuse(403, page=target)
 
 
 def _remember_language() -> None:

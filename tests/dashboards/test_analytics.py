@@ -96,10 +96,10 @@ def test_kpi_page_compares_every_entity_and_downloads_the_table(as_role):
     with as_role("supervisor"):
         kpi = page("kpi")
         prog = kpi.programme(kpi.from_params(params(code="T1.5")))
-        frame = kpi.comparison_frame(prog, "T1.5")
+        download = kpi.comparison_table(prog, "T1.5")
         content = kpi.render(params(code="T1.5"))
-    assert len(frame) == 28
-    values = list(frame["value"])
+    assert len(download.rows) == 28
+    values = [row[download.headers.index("Figure")] for row in download.rows]
     assert values == sorted(values, reverse=True)  # best first
     assert "28 entities reported" in text_of(content)
     assert "Show the data as a table" in text_of(content)

@@ -16,6 +16,8 @@ FORBIDDEN = {
     "data": {"etl", "web", "dashboards", "services", "flask", "dash"},
     "etl": {"web", "dashboards", "flask", "dash"},
     "kpis": {"flask", "dash", "sqlalchemy", "data", "etl", "web", "dashboards", "services"},
+    # the published editions (PDF, Excel, open data): an adapter like the pages, over services
+    "reports": {"flask", "flask_login", "flask_babel", "dash", "web", "dashboards"},
 }
 
 

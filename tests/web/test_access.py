@@ -67,6 +67,12 @@ def test_who_sees_unapproved_figures(role, entity, expected):
         ("supervisor", "/review", 200),
         ("committee", "/", 200),
         ("supervisor", "/no-such-page", 404),
+        # below a page is no page: a real 404, not the page saying "not found" with 200
+        ("entity", "/submissions/file/-1", 404),
+        ("supervisor", "/submissions/anything", 404),
+        ("supervisor", "/kpi/T1.1/extra", 404),
+        ("committee", "/track", 404),
+        ("committee", "/reports/file/x", 404),
     ],
 )
 def test_direct_requests_follow_the_table(login, role, path, status):
@@ -83,6 +89,21 @@ def test_page_callback_refuses_a_page_the_role_may_not_see(login, role, path):
     client = login(role)
     client.get("/")
     response = dash_post(client, routing(path))
+    assert response.status_code == 403
+    assert "_pages_content" not in response.text
+
+
+def test_page_callback_refuses_a_forbidden_page_sent_under_another_name(login):
+    """Dash passes the router's inputs by position: naming the forbidden path `search` and an
+    allowed one `pathname` in second place must not get it through."""
+    client = login("entity")
+    client.get("/")
+    body = routing("/")
+    body["inputs"] = [
+        {"id": "_pages_location", "property": "search", "value": "/audit"},
+        {"id": "_pages_location", "property": "pathname", "value": "/"},
+    ]
+    response = dash_post(client, body)
     assert response.status_code == 403
     assert "_pages_content" not in response.text
 

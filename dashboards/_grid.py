@@ -1,0 +1,224 @@
+"""The ministry × KPI grid of statuses: its controls (track, status, order) and its table. The
+rows come from `services.overview.ministry_grid`; filtering and sorting are its rules too."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from dash import dcc, html
+from flask_babel import gettext as _
+
+from dashboards._components import scroll_region
+from dashboards._text import KPI_STATUS_ICONS, kpi_status, kpi_status_word, localized, ltr
+from kpis.status import ACHIEVED, AT_RISK, NO_TARGET, OFF_TRACK, ON_TRACK
+from services.overview import (
+    NOT_REPORTED,
+    SORTS,
+    GridRow,
+    filter_grid,
+    grid_columns,
+    sort_grid,
+    track_codes,
+)
+from services.programme import Programme
+
+ALL = "all"
+GRID_STATUSES = (OFF_TRACK, AT_RISK, ON_TRACK, ACHIEVED, NO_TARGET, NOT_REPORTED)
+NOT_REPORTED_ICON = "○"
+
+
+CHOICE = "overview-grid-choice"  # the type of the choice buttons' pattern-matching ids
+GROUPS = ("track", "status", "sort")
+
+
+class GridIds(NamedTuple):
+    state: str  # a store with the choice in force
+    table: str
+
+
+class GridChoice(NamedTuple):
+    """What the reader chose, checked: anything a forged request sends falls back to all."""
+
+    track: str = ALL
+    status: str = ALL
+    sort: str = "name"
+
+    @classmethod
+    def checked(cls, prog: Programme, track, status, sort) -> GridChoice:
+        return cls(
+            track if isinstance(track, str) and track in track_codes(prog) else ALL,
+            status if isinstance(status, str) and status in GRID_STATUSES else ALL,
+            sort if isinstance(sort, str) and sort in SORTS else "name",
+        )
+
+    @classmethod
+    def of(cls, prog: Programme, state, pressed) -> GridChoice:
+        """The choice in force (`state`, as stored) changed by the button `pressed` (its id)."""
+        chosen = dict(zip(GROUPS, cls(), strict=True))
+        if isinstance(state, dict):
+            chosen.update({g: state[g] for g in GROUPS if isinstance(state.get(g), str)})
+        if isinstance(pressed, dict) and pressed.get("group") in GROUPS:
+            chosen[pressed["group"]] = pressed.get("value")
+        return cls.checked(prog, *(chosen[g] for g in GROUPS))
+
+    def pressed(self, button_id) -> str:
+        """`aria-pressed` of a choice button: whether its value is the one in force."""
+        if not isinstance(button_id, dict) or button_id.get("group") not in GROUPS:
+            return "false"
+        return "true" if getattr(self, button_id["group"]) == button_id.get("value") else "false"
+
+
+def _choices(group: str, legend: str, options: list[tuple[str, str]], value: str):
+    """A group of toggle buttons in a fieldset with its legend: native buttons that say whether
+    they are pressed (keyboards and screen readers know them)."""
+    return html.Fieldset(
+        [
+            html.Legend(legend),
+            html.Div(
+                [
+                    html.Button(
+                        text,
+                        id={"type": CHOICE, "group": group, "value": key},
+                        n_clicks=0,
+                        type="button",
+                        className="grid-choice",
+                        **{
+                            "aria-pressed": "true" if key == value else "false",
+                            "data-group": group,
+                            "data-value": key,
+                        },
+                    )
+                    for key, text in options
+                ],
+                className="grid-choices",
+            ),
+        ],
+        className="grid-control",
+    )
+
+
+def status_option(status: str) -> str:
+    if status == NOT_REPORTED:
+        return f"{NOT_REPORTED_ICON} {_('Not reported')}"
+    return f"{KPI_STATUS_ICONS.get(status, '')} {kpi_status_word(status)}"
+
+
+def grid_controls(ids: GridIds, prog: Programme, choice: GridChoice) -> html.Div:
+    tracks = [(ALL, _("All tracks"))] + [
+        (code, f"{code} · {localized(prog.track_names[code], 'name')}")
+        if code in prog.track_names
+        else (code, code)
+        for code in track_codes(prog)
+        if grid_columns(prog, code)
+    ]
+    statuses = [(ALL, _("Any status"))] + [(s, status_option(s)) for s in GRID_STATUSES]
+    sorts = [
+        ("name", _("Ministry name")),
+        ("score", _("Score, lowest first")),
+        ("off_track", _("Most KPIs off track first")),
+    ]
+    return html.Div(
+        [
+            _choices("track", _("Track"), tracks, choice.track),
+            _choices("status", _("Ministries with a KPI"), statuses, choice.status),
+            _choices("sort", _("Order"), sorts, choice.sort),
+            dcc.Store(id=ids.state, data=choice._asdict()),
+        ],
+        className="grid-controls",
+    )
+
+
+def not_reported() -> html.Span:
+    return html.Span(
+        [html.Span(NOT_REPORTED_ICON, **{"aria-hidden": "true"}), " ", _("Not reported")],
+        className="status status-not-reported",
+    )
+
+
+def grid_cell(row: GridRow, kpi: str) -> html.Td:
+    if kpi not in row.cells:
+        return html.Td(_("Not assigned"), className="muted grid-cell")
+    status = row.cells[kpi]
+    return html.Td(not_reported() if status is None else kpi_status(status), className="grid-cell")
+
+
+def kpi_header(spec, query: str) -> html.Th:
+    """A column header: the KPI's code, linked to its page, its name in the abbreviation's title
+    and, for screen readers, in words."""
+    name = localized(spec, "name")
+    return html.Th(
+        dcc.Link(
+            [
+                html.Abbr(ltr(spec.code), title=name, className="code"),
+                html.Span(f" {name}", className="sr-only"),
+            ],
+            href=f"/kpi/{spec.code}{query}",
+        ),
+        scope="col",
+    )
+
+
+def rank_text(row: GridRow, prog: Programme) -> str:
+    if row.rank is None:
+        return _("No score yet")
+    return _("%(rank)s of %(count)d", rank=row.rank, count=prog.ranked_among)
+
+
+def _caption(choice: GridChoice, shown: int, total: int) -> str:
+    order = {
+        "name": _("by ministry name"),
+        "score": _("lowest score first"),
+        "off_track": _("most KPIs off track first"),
+    }[choice.sort]
+    return _(
+        "Status of each ministry's own figures by KPI: %(shown)d of %(total)d ministries, "
+        "%(order)s",
+        shown=shown,
+        total=total,
+        order=order,
+    )
+
+
+def grid_table(prog: Programme, rows: list[GridRow], choice: GridChoice, query: str) -> html.Div:
+    """The grid for `choice`, scrolling inside its card (a focusable region: keyboards scroll
+    it too)."""
+    specs = grid_columns(prog, None if choice.track == ALL else choice.track)
+    kpis = [s.code for s in specs]
+    shown = filter_grid(rows, kpis, None if choice.status == ALL else choice.status)
+    shown = sort_grid(shown, choice.sort, kpis, name=lambda r: localized(r, "name"))
+    caption = _caption(choice, len(shown), len(rows))
+    if not shown:
+        return html.Div(
+            html.P(_("No ministry has a KPI in this status."), role="status"),
+            className="grid-empty",
+        )
+    head = [
+        html.Th(_("Ministry"), scope="col"),
+        html.Th(_("Score"), scope="col"),
+        html.Th(_("Rank"), scope="col"),
+        html.Th(_("KPIs off track"), scope="col"),
+        *[kpi_header(s, query) for s in specs],
+    ]
+    body = [
+        html.Tr(
+            [
+                html.Th(
+                    dcc.Link(localized(r, "name"), href=f"/entity/{r.entity_code}{query}"),
+                    scope="row",
+                ),
+                html.Td("—" if r.score is None else f"{r.score:.1f}", className="num"),
+                html.Td(rank_text(r, prog), className="num"),
+                html.Td(str(r.count(OFF_TRACK, kpis)), className="num"),
+                *[grid_cell(r, k) for k in kpis],
+            ]
+        )
+        for r in shown
+    ]
+    return scroll_region(
+        html.Table(
+            [html.Caption(caption), html.Thead(html.Tr(head)), html.Tbody(body)],
+            className="table grid",
+        ),
+        _("Ministries by KPI"),
+        extra_class="grid-wrap",
+    )
