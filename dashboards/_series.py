@@ -186,8 +186,9 @@ def panel_title(pic: Picture) -> str:
 
 
 def _time_axis(pic: Picture, x0: float, x1: float, axis: str) -> dict:
-    """Quarters as categories, labelled at the first, the last and a few between."""
-    ticks = quarter_ticks([p.period.code for p in pic.series], most=4)
+    """Quarters as categories, labelled at the first and the last only: a panel is a third of
+    a phone's width, where more labels run into each other."""
+    ticks = quarter_ticks([p.period.code for p in pic.series], most=2)
     return {
         "domain": [x0, x1],
         "anchor": f"y{axis}",
