@@ -12,8 +12,17 @@ from flask_babel import gettext as _
 
 from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._components import field, filter_form, notice, select_field, table
+from dashboards._publishing import (
+    REVIEW_PUBLISH,
+    REVIEW_PUBLISH_NOTE,
+    REVIEW_PUBLISH_PERIOD,
+    REVIEW_PUBLISH_RESULT,
+    REVIEW_PUBLISH_STATE,
+    publish_quarter,
+    publishing_choices,
+    publishing_section,
+)
 from dashboards._text import localized, ltr, status_label, stored_text, when
-from dashboards.reports import publishing_choices, publishing_section
 from data.db import store_of
 from data.models import Submission
 from data.queries import quarter_choices, review_lines, review_queue
@@ -265,3 +274,18 @@ def lock(actor: Actor, _lock, _unlock, period_code, reason):
         return notice(message, "error")
     done = _("%(period)s unlocked.") if unlocking else _("%(period)s locked.")
     return notice(done % {"period": ltr(period_code)}, "success")
+
+
+@guarded_callback(
+    Output(REVIEW_PUBLISH_RESULT, "children"),
+    Output(REVIEW_PUBLISH_STATE, "children"),
+    Input(REVIEW_PUBLISH, "n_clicks"),
+    State(REVIEW_PUBLISH_PERIOD + "-chosen", "data"),
+    State(REVIEW_PUBLISH_NOTE, "value"),
+    action=Action.PUBLISH,
+    prevent_initial_call=True,
+    running=[(Output(REVIEW_PUBLISH, "disabled"), True, False)],
+)
+def publish(actor: Actor, _clicks, period_code, note):
+    """Publish the chosen quarter (dashboards/_publishing.py, services.releases.publish)."""
+    return publish_quarter(actor, period_code, note)

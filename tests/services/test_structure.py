@@ -88,3 +88,14 @@ def test_every_server_callback_is_guarded(app, login):
         (guarded if getattr(function, "guarded_by", None) else unguarded).append(output)
     assert len(guarded) >= 10, "the walk found too few callbacks to mean anything"
     assert not unguarded, unguarded
+
+
+def test_no_callback_is_registered_twice(app):
+    """A page module imported by another page runs twice (Dash Pages loads it by its path): its
+    callbacks would then be registered twice. Shared pieces live in `_` modules."""
+    from collections import Counter
+
+    from dash._callback import GLOBAL_CALLBACK_LIST
+
+    outputs = Counter(c["output"] for c in GLOBAL_CALLBACK_LIST)
+    assert [o for o, n in outputs.items() if n > 1] == []
