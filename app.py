@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
     server.register_blueprint(opendata.blueprint)
     api.init_app(server)
 
-    from dashboards._shell import shell
+    from dashboards._shell import register_menu, shell
 
     app = TrackerDash(
         __name__,
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         update_title=None,
     )
     app.layout = shell
+    register_menu(app)
     server.extensions["dash_app"] = app  # for the callback-map test and the API
     headers.init_app(app, production=settings.production)
     return app

@@ -108,15 +108,18 @@ def _registered(href: str) -> bool:
     )
 
 
-# assets/shell.js: the button opens and closes the menu; a page change closes it and marks the
-# current link. Clientside, so that opening the menu never waits for the server.
-dash.clientside_callback(
-    ClientsideFunction("shell", "menu"),
-    Output(SHELL_MENU_BUTTON, "aria-expanded"),
-    Input(SHELL_MENU_BUTTON, "n_clicks"),
-    Input("_pages_location", "pathname"),
-    State(SHELL_MENU_BUTTON, "aria-expanded"),
-)
+def register_menu(app: dash.Dash) -> None:
+    """assets/shell.js: the button opens and closes the menu; a page change closes it and marks
+    the current link. Clientside, so that opening the menu never waits for the server. Registered
+    on the app itself: a module-level callback goes to the first app made in the process only
+    (the tests make many)."""
+    app.clientside_callback(
+        ClientsideFunction("shell", "menu"),
+        Output(SHELL_MENU_BUTTON, "aria-expanded"),
+        Input(SHELL_MENU_BUTTON, "n_clicks"),
+        Input("_pages_location", "pathname"),
+        State(SHELL_MENU_BUTTON, "aria-expanded"),
+    )
 
 
 def language_switch() -> html.A:

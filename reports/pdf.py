@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 from gettext import NullTranslations
@@ -54,7 +55,14 @@ def render_pdfs(
 
 
 def print_pdfs(pages: dict[str, str]) -> dict[str, bytes]:
-    """Language -> PDF of its HTML, all printed by one browser started once."""
+    """Language -> PDF of its HTML, all printed by one browser started once. In a thread of its
+    own: Playwright's sync API refuses to start where an event loop already runs (another
+    Playwright in the same thread, an async server)."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(_print_pdfs, pages).result()
+
+
+def _print_pdfs(pages: dict[str, str]) -> dict[str, bytes]:
     from playwright.sync_api import sync_playwright  # the browser only where PDFs are made
 
     result = {}
