@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 
 from kpis.formatting import format_figure
 from kpis.values import is_invalid
+from kpis.words import CELL_WORDS, STATUS_WORDS, UNIT_WORDS, VERDICT_WORDS
+from kpis.words import STATUS_ICONS as KPI_STATUS_ICONS
 from web.i18n import language
 
 
@@ -26,13 +28,7 @@ def localized(row, field: str) -> str:
 
 
 def unit_label(unit: str) -> str:
-    return {
-        "percent": _("Percent"),
-        "rank": _("Rank (lower is better)"),
-        "count": _("Count"),
-        "milestone": _("Milestone (% complete)"),
-        "omr": _("Omani rials"),
-    }.get(unit, unit)
+    return _(UNIT_WORDS[unit]) if unit in UNIT_WORDS else unit
 
 
 def role_label(role: str) -> str:
@@ -105,27 +101,8 @@ def when(moment) -> html.Span | str:
     return html.Span(ltr(moment.strftime("%Y-%m-%d %H:%M")), className="nowrap") if moment else ""
 
 
-KPI_STATUS_ICONS = {
-    "achieved": "★",
-    "on_track": "✔",
-    "at_risk": "⚠",
-    "off_track": "✖",
-    "no_data": "?",
-    "not_due": "◷",
-    "no_target": "—",
-}
-
-
 def kpi_status_word(status: str) -> str:
-    return {
-        "achieved": _("Achieved"),
-        "on_track": _("On track"),
-        "at_risk": _("At risk"),
-        "off_track": _("Off track"),
-        "no_data": _("No data"),
-        "not_due": _("Not due yet"),
-        "no_target": _("Target not set"),
-    }.get(status, status)
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def kpi_status(status: str) -> html.Span:
@@ -141,14 +118,7 @@ def kpi_status(status: str) -> html.Span:
 
 
 def verdict_word(verdict: str) -> str:
-    return {
-        "likely": _("Likely to meet the target"),
-        "unlikely": _("Unlikely to meet the target"),
-        "insufficient_data": _("Insufficient data for a forecast (fewer than 3 points)"),
-        "no_target": _("No target to forecast against"),
-        "met": _("Final: target met"),
-        "not_met": _("Final: target not met"),
-    }.get(verdict, verdict)
+    return _(VERDICT_WORDS[verdict]) if verdict in VERDICT_WORDS else verdict
 
 
 CELL_ICONS = {
@@ -162,14 +132,7 @@ CELL_ICONS = {
 
 
 def cell_word(state: str) -> str:
-    return {
-        "approved": _("Approved"),
-        "submitted": _("Submitted"),
-        "returned": _("Returned"),
-        "late": _("Late"),
-        "missing": _("Missing"),
-        "open": _("Not yet due"),
-    }.get(state, state)
+    return _(CELL_WORDS[state]) if state in CELL_WORDS else state
 
 
 def percent(share: float | None) -> str:

@@ -27,6 +27,7 @@ from catalogues import SOURCE
 from data.db import Store
 from kpis.formatting import format_figure, format_number, format_value
 from kpis.status import STATUSES
+from kpis.words import CELL_WORDS, STATUS_ICONS, STATUS_WORDS, UNIT_WORDS, VERDICT_WORDS
 from reports.charts import kpi_chart, legend_swatch
 from reports.content import KpiLine, Report, gather
 from reports.stamp import EditionStamp
@@ -119,6 +120,12 @@ def render_html(report: Report, lang: str) -> str:
     )
 
 
+def words_in(lang: str, words: dict[str, str], code: str) -> str:
+    """`code`'s word from a kpis.words list in `lang` (the code itself when it has none); plain
+    gettext, not Jinja's, whose %-formatting would trip on "Milestone (% complete)"."""
+    return translations(lang).gettext(words[code]) if code in words else code
+
+
 @cache
 def environment(lang: str) -> Environment:
     """The templates with `lang`'s translations and the helpers they call (built once)."""
@@ -140,6 +147,12 @@ def environment(lang: str) -> Environment:
         score=lambda value: f"{value:.1f}",
         isolate=isolate if lang in RTL else str,
         swatch=lambda kind: ours(legend_swatch(kind)),
+        say=lambda words, code: words_in(lang, words, code),
+        status_words=STATUS_WORDS,
+        status_icons=STATUS_ICONS,
+        verdict_words=VERDICT_WORDS,
+        unit_words=UNIT_WORDS,
+        cell_words=CELL_WORDS,
     )
     return env
 

@@ -20,7 +20,7 @@ def interface_strings() -> set[str]:
     found = set()
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "N_": None}
-    for folder in ("web", "dashboards", "etl"):
+    for folder in ("web", "dashboards", "etl", "kpis"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map, keywords=keywords
         ):
