@@ -42,6 +42,12 @@ class Settings:
     workers: int | None = None
     # reverse proxies in front of the app whose X-Forwarded-For names the client's address
     trusted_proxies: int = 0
+    # outgoing mail (invitations, reminders): smtp://user:password@host:port, smtps://… for TLS
+    # from the start, smtp+starttls://…; None: no mail is sent (invitations print a one-time code)
+    smtp_url: str | None = None
+    mail_from: str = "tracker@localhost"
+    # the address the tracker links to in its e-mails, e.g. https://tracker.example.om
+    public_url: str = "http://127.0.0.1:8050"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -65,6 +71,11 @@ class Settings:
             session_max_hours=_positive(env, "SESSION_MAX_HOURS", 12),
             workers=_count(env, "WEB_CONCURRENCY"),
             trusted_proxies=_count(env, "TRUSTED_PROXIES") or 0,
+            smtp_url=env.get("SMTP_URL") or None,
+            mail_from=env.get("MAIL_FROM") or "tracker@localhost",
+            public_url=(
+                env.get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '8050')}"
+            ).rstrip("/"),
         )
 
     @property
@@ -125,6 +136,9 @@ class Settings:
             "SESSION_COOKIE_PATH": "/",
             "SESSION_COOKIE_DOMAIN": None,
             "WTF_CSRF_TIME_LIMIT": None,
+            "SMTP_URL": self.smtp_url,
+            "MAIL_FROM": self.mail_from,
+            "PUBLIC_URL": self.public_url,
         }
 
 

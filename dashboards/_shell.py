@@ -74,6 +74,7 @@ def navigation() -> html.Nav:
         (_("Review"), "/review"),
         (_("Audit"), "/audit"),
         (_("Reports"), "/reports"),
+        (_("Administration"), "/admin"),
     ]
     visible = [
         (label, href)

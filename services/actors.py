@@ -37,6 +37,11 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"  # users, tokens, catalogue and cycles
     PUBLISH = "publish"  # publish a reviewed quarter: lock it and freeze an edition
     VIEW_REPORTS = "view_reports"  # the published editions (/reports) and their files
+    ADMINISTER = "administer"  # the Administration hub (/admin): lists the pages below one may open
+    MANAGE_ENTITIES = "manage_entities"  # add, rename, deactivate entities; assign their KPIs
+    MANAGE_CATALOGUE = "manage_catalogue"  # import a cycle's catalogue, start the next cycle
+    RESTATE_TARGETS = "restate_targets"  # restate a KPI's baseline or target, with a reason
+    MANAGE_DEADLINES = "manage_deadlines"  # quarters' deadlines, reminders and escalation
 
 
 ALL = frozenset(Role)
@@ -56,6 +61,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.PUBLISH: OFFICE,
     Action.VIEW_REPORTS: OFFICE | {Role.COMMITTEE},
+    Action.ADMINISTER: OFFICE,
+    Action.MANAGE_ENTITIES: frozenset({Role.ADMIN}),
+    Action.MANAGE_CATALOGUE: frozenset({Role.ADMIN}),
+    Action.RESTATE_TARGETS: OFFICE,
+    Action.MANAGE_DEADLINES: OFFICE,
 }
 
 # An entity team acts only on its own entity: for these, `entity` must be the actor's own.
@@ -81,6 +91,16 @@ PAGES: dict[str, Action] = {
     "review": Action.REVIEW,
     "audit": Action.VIEW_AUDIT,
     "reports": Action.VIEW_REPORTS,
+    "admin": Action.ADMINISTER,
+}
+
+# `/admin/<page>`: the administration pages, each opened by its own action.
+ADMIN_PAGES: dict[str, Action] = {
+    "users": Action.MANAGE_USERS,
+    "entities": Action.MANAGE_ENTITIES,
+    "kpis": Action.RESTATE_TARGETS,
+    "cycles": Action.MANAGE_CATALOGUE,
+    "deadlines": Action.MANAGE_DEADLINES,
 }
 
 
@@ -191,6 +211,8 @@ def is_page(path: str) -> bool:
     parts = path.strip("/").split("/")
     if parts[0] not in PAGES:
         return False
+    if parts[0] == "admin" and len(parts) == 2:
+        return parts[1] in ADMIN_PAGES
     return len(parts) == (2 if parts[0] in PAGES_WITH_CODE else 1)
 
 
@@ -201,6 +223,9 @@ def page_allowed(actor: Actor | None, path: str) -> bool:
     if action is None or not may(actor, action):
         return False
     parts = path.strip("/").split("/")
+    if parts[0] == "admin" and len(parts) > 1:
+        sub = ADMIN_PAGES.get(parts[1])
+        return len(parts) == 2 and sub is not None and may(actor, sub)
     if parts[0] == "entity" and len(parts) > 1:
         return len(parts) == 2 and may(actor, Action.VIEW_ENTITY_FIGURES, parts[1])
     return True

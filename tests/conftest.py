@@ -231,3 +231,50 @@ def login(client):
         return client
 
     return sign_in
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for the tests of
+    invitations and reminders: `url` goes into SMTP_URL; `messages` are `email.message.Message`s."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Message
+
+        sink = self
+
+        class Keep(Message):
+            def handle_message(self, message) -> None:
+                sink.messages.append(message)
+
+        self.messages: list = []
+        self._controller = Controller(Keep(), hostname="127.0.0.1", port=_free_port())
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self._controller.port}"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

@@ -16,13 +16,21 @@ PAGES = [
     "/submissions",
     "/review",
     "/audit",
+    "/admin",
+    "/admin/users",
+    "/admin/entities",
+    "/admin/kpis",
+    "/admin/cycles",
+    "/admin/deadlines",
 ]
+ADMIN_ONLY = {"/admin/users", "/admin/entities", "/admin/cycles"}
+OFFICE_ONLY = {"/review", "/audit", "/admin", "/admin/kpis", "/admin/deadlines"}
 # role -> pages it may open (entity users: their own entity, MOH here)
 ALLOWED = {
     "admin": set(PAGES),
-    "supervisor": set(PAGES),
-    "committee": set(PAGES) - {"/submissions", "/review", "/audit"},
-    "entity": set(PAGES) - {"/review", "/audit", "/entity/MOF"},
+    "supervisor": set(PAGES) - ADMIN_ONLY,
+    "committee": set(PAGES) - {"/submissions"} - OFFICE_ONLY - ADMIN_ONLY,
+    "entity": set(PAGES) - {"/entity/MOF"} - OFFICE_ONLY - ADMIN_ONLY,
 }
 
 
@@ -36,7 +44,9 @@ def test_page_table(role, path):
     assert page_allowed(viewer(role), path) == (path in ALLOWED[role])
 
 
-@pytest.mark.parametrize("path", ["/admin", "/_secret", "/nothing/here", "/login-debug"])
+@pytest.mark.parametrize(
+    "path", ["/admin/x", "/admin/users/1", "/_secret", "/nothing/here", "/login-debug"]
+)
 def test_unknown_paths_are_denied_to_everyone(path):
     assert not any(page_allowed(viewer(role), path) for role in ALLOWED)
 
