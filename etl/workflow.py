@@ -18,6 +18,11 @@ class OwnSubmission(WorkflowError):
     """Nobody approves or returns a submission they uploaded themselves."""
 
 
+class PeriodLocked(WorkflowError):
+    """A locked quarter's figures change only after it is unlocked with a reason: a review
+    would change the official figures of a quarter that may already be published."""
+
+
 def approve(
     session: Session, submission: Submission, reviewer: User | None, at: datetime | None = None
 ) -> None:
@@ -41,6 +46,9 @@ def _review(session, submission, reviewer, status, reason, at) -> None:
         raise WorkflowError(
             f"only the current submitted revision can be reviewed, not a {submission.status} one"
         )
+    period = session.get(Period, submission.period_id)
+    if period is not None and period.locked:
+        raise PeriodLocked(f"{period.code} is locked: unlock it, with a reason, to review")
     if reviewer is not None and submission.uploaded_by_id == reviewer.id:
         raise OwnSubmission(
             "a submission is reviewed by someone other than who uploaded it: ask another "

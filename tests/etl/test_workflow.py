@@ -4,7 +4,14 @@ import pytest
 from sqlalchemy import select
 
 from data.models import AuditEvent, Period, Submission, User
-from etl.workflow import WorkflowError, approve, lock_period, return_for_changes, unlock_period
+from etl.workflow import (
+    PeriodLocked,
+    WorkflowError,
+    approve,
+    lock_period,
+    return_for_changes,
+    unlock_period,
+)
 from tests.conftest import ROLE_USERS
 from tests.etl.conftest import PERIOD, fill
 
@@ -60,3 +67,27 @@ def test_submit_return_resubmit_approve_lock_unlock(desk):
         "submission.submit",
         "upload.submitted",
     ]
+
+
+def test_a_locked_quarter_is_not_reviewed_until_unlocked(desk):
+    """Locked (and perhaps published): approving or returning would change its official figures
+    behind the edition's back."""
+    pending = desk.ingest(fill(desk.template(), {"T1.5": {"Value": 40}}))
+    with desk.store.transaction() as db:
+        lock_period(db, db.scalar(select(Period).where(Period.code == PERIOD)), supervisor(db))
+    with desk.store.transaction() as db:
+        submission = db.get(Submission, pending.submission_id)
+        with pytest.raises(PeriodLocked, match="locked"):
+            approve(db, submission, supervisor(db))
+        with pytest.raises(PeriodLocked, match="locked"):
+            return_for_changes(db, submission, supervisor(db), "Attach the evidence link.")
+    with desk.store.transaction() as db:
+        unlock_period(
+            db,
+            db.scalar(select(Period).where(Period.code == PERIOD)),
+            supervisor(db),
+            "late review",
+        )
+        approve(db, db.get(Submission, pending.submission_id), supervisor(db))
+    with desk.store.session() as db:
+        assert db.get(Submission, pending.submission_id).status == "approved"
