@@ -73,6 +73,10 @@ MESSAGES = {
         "There are no figures for %(value)s. Leave period out for the latest quarter."
     ),
     "too_many": _l("Too many requests from this address. Wait a minute, then try again."),
+    "file_damaged": _l(
+        "A published file failed its SHA-256 check, so nothing is served from it. The error is "
+        "logged for the operators; try again later."
+    ),
 }
 
 blueprint = Blueprint(
@@ -551,6 +555,13 @@ def on_api_error(error: ApiError):
 def on_denied(error: Denied):
     _record_refusal(error.action, error.entity)
     return error_answer(403, "forbidden")
+
+
+@blueprint.errorhandler(releases.FileDamaged)
+def on_file_damaged(error: releases.FileDamaged):
+    """A stored edition no longer matches its SHA-256: answer nothing from it, loudly."""
+    current_app.logger.error("release file %s does not match its SHA-256", error)
+    return error_answer(503, "file_damaged")
 
 
 @blueprint.errorhandler(QueryProblem)

@@ -14,7 +14,7 @@ import io
 import json
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_babel import gettext as _
 
 from data.db import store_of
@@ -81,7 +81,7 @@ def catalogue():
     _only_when_open()
     with store_of(current_app).session() as db:
         shown = [e for e in releases.published(db, kinds=releases.PUBLIC_KINDS) if e.files]
-    body = json.dumps(dcat_catalogue(shown, request.host_url.rstrip("/")), ensure_ascii=False)
+    body = json.dumps(dcat_catalogue(shown, current_app.config["PUBLIC_URL"]), ensure_ascii=False)
     return current_app.response_class(body, mimetype="application/ld+json")
 
 

@@ -136,8 +136,10 @@ def test_the_dcat_catalogue_lists_each_file_of_each_release(open_app):
     edition = published(open_app)
     second = published(open_app, "T1.1 corrected")
     anonymous = open_app.server.test_client()
-    answer = anonymous.get("/open-data/catalog.jsonld")
+    # the links name the tracker's public address (PUBLIC_URL), never what a request's Host says
+    answer = anonymous.get("/open-data/catalog.jsonld", headers={"Host": "evil.example"})
     assert answer.mimetype == "application/ld+json"
+    assert "evil.example" not in answer.text
     catalogue = answer.get_json()
     assert catalogue["@type"] == "dcat:Catalog"
     datasets = catalogue["dcat:dataset"]
@@ -147,7 +149,9 @@ def test_the_dcat_catalogue_lists_each_file_of_each_release(open_app):
         distributions = dataset["dcat:distribution"]
         assert len(distributions) == 3  # two reports and the open data package
         for item in distributions:
-            path = item["dcat:downloadURL"]["@id"].removeprefix("http://localhost")
+            link = item["dcat:downloadURL"]["@id"]
+            assert link.startswith(open_app.server.config["PUBLIC_URL"] + "/open-data/file/")
+            path = link.removeprefix(open_app.server.config["PUBLIC_URL"])
             data = anonymous.get(path).data
             assert hashlib.sha256(data).hexdigest() == item["spdx:checksum"]["spdx:checksumValue"]
         assert {i["spdx:checksum"]["spdx:checksumValue"] for i in distributions} <= {
@@ -226,3 +230,20 @@ def test_the_office_publishes_from_review_in_its_language(closed_app):
     client.get("/review?lang=en")
     none = dash_post(client, publish_request("2031-Q1", "x"))
     assert none.status_code == 404
+
+
+def test_a_changed_package_stops_the_public_api_with_a_json_reason(open_app):
+    """The public observations come from the stored package: a package that fails its SHA-256
+    serves nothing, with the API's JSON error, not a server error page."""
+    edition = published(open_app)
+    anonymous = open_app.server.test_client()
+    assert anonymous.get(API).status_code == 200
+    package = next(f for f in edition.files if f.kind == "opendata")
+    with open_app.server.extensions["store"].session() as db:
+        stored = db.get(ReleaseFile, package.id).stored_name
+    with open(Path(open_app.server.config["RELEASE_DIR"]) / stored, "ab") as handle:
+        handle.write(b"%")
+    answer = anonymous.get(API)
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["reason"] == "file_damaged"
+    assert "SHA-256" in answer.get_json()["error"]["message"]
