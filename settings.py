@@ -46,8 +46,9 @@ class Settings:
     # from the start, smtp+starttls://…; None: no mail is sent (invitations print a one-time code)
     smtp_url: str | None = None
     mail_from: str = "tracker@localhost"
-    # the address the tracker links to in its e-mails, e.g. https://tracker.example.om
-    public_url: str = "http://127.0.0.1:8050"
+    # the tracker's address as its users reach it, for links in e-mails and the open data
+    # catalogue, e.g. https://tracker.example.om; None: the development server's
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -73,9 +74,7 @@ class Settings:
             trusted_proxies=_count(env, "TRUSTED_PROXIES") or 0,
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM") or "tracker@localhost",
-            public_url=(
-                env.get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '8050')}"
-            ).rstrip("/"),
+            public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
         )
 
     @property
@@ -97,6 +96,12 @@ class Settings:
             ("UPLOAD_ATTEMPTS", self.upload_attempts),
         ):
             _check_limit(name, limit)
+        if self.production and not self.public_url and (self.smtp_url or self.open_data_public):
+            raise ConfigError(
+                "APP_ENV=production sends links (e-mails, the open data catalogue): set "
+                "PUBLIC_URL to the tracker's address as users reach it, e.g. "
+                "https://tracker.example.om"
+            )
         per_worker = self.ratelimit_storage_uri.startswith("memory://")
         if self.production and per_worker and self.workers != 1:
             raise ConfigError(
@@ -138,7 +143,7 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": None,
             "SMTP_URL": self.smtp_url,
             "MAIL_FROM": self.mail_from,
-            "PUBLIC_URL": self.public_url,
+            "PUBLIC_URL": self.public_url or f"http://127.0.0.1:{self.port}",
         }
 
 

@@ -56,3 +56,15 @@ def test_production_starts_with_a_real_secret_and_no_demo_accounts(settings):
     )
     app = create_app(production)
     assert app.server.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("sends", [{"SMTP_URL": "smtp://mail:25"}, {"OPEN_DATA_PUBLIC": "1"}])
+def test_production_links_need_the_public_address(sends):
+    """E-mails and the open data catalogue carry links: in production they must name the address
+    users reach, never the development server's or what a request's Host header claims."""
+    env = {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "WEB_CONCURRENCY": "1", **sends}
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        Settings.from_env(env).check()
+    settings = Settings.from_env({**env, "PUBLIC_URL": "https://tracker.example.om/"})
+    settings.check()
+    assert settings.flask_config()["PUBLIC_URL"] == "https://tracker.example.om"
