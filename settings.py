@@ -78,6 +78,11 @@ class Settings:
         )
 
     @property
+    def site_url(self) -> str:
+        """The address links are made from: PUBLIC_URL, else the development server's."""
+        return self.public_url or f"http://127.0.0.1:{self.port}"
+
+    @property
     def production(self) -> bool:
         return self.app_env == "production"
 
@@ -143,7 +148,7 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": None,
             "SMTP_URL": self.smtp_url,
             "MAIL_FROM": self.mail_from,
-            "PUBLIC_URL": self.public_url or f"http://127.0.0.1:{self.port}",
+            "PUBLIC_URL": self.site_url,
         }
 
 
