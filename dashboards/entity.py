@@ -38,7 +38,7 @@ from dashboards._text import (
 from data import analytics as queries
 from data.db import store_of
 from kpis.revisions import RevisionStanding
-from services.actors import Action, Actor, sees_unapproved
+from services.actors import Action, Actor, sees_people, sees_unapproved
 from services.programme import revision_standings
 
 ENTITY = PageIds("entity-form", "entity-params", "entity-content")
@@ -82,7 +82,7 @@ def render(actor: Actor, data):
         standing(prog, code),
         scorecard(prog, code, official_note(quarter, revisions)),
         entity_reasons(actor, prog, code),
-        submissions(history),
+        submissions(history, named=sees_people(actor, code)),
     ]
 
 
@@ -195,16 +195,24 @@ def scorecard(prog: Programme, code: str, note: str = "") -> html.Section:
     )
 
 
-def submissions(history) -> html.Section:
+def submissions(history, *, named: bool) -> html.Section:
+    """The lineage; `named`: who uploaded and reviewed by e-mail, else by their side."""
+
+    def uploader(s) -> str:
+        if named:
+            return s.uploaded_by
+        return _("Programme office") if s.uploaded_by_office else _("Entity team")
+
+    reviewer = (lambda s: s.reviewed_by) if named else (lambda s: _("Programme office"))
     rows = [
         [
             html.Span(ltr(s.period), className="nowrap"),
             s.revision,
             status_label(s.status) + ("" if s.is_current else " · " + _("superseded")),
             s.file_name,
-            s.uploaded_by,
+            uploader(s),
             when(s.uploaded_at),
-            s.reviewed_by,
+            reviewer(s) if s.reviewed_by or s.reviewed_at else "",
             when(s.reviewed_at),
             s.reason,
         ]

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data.models import (
+    AuditEvent,
     Entity,
     EntityKpi,
     Initiative,
@@ -25,12 +26,14 @@ from data.models import (
     User,
 )
 from kpis.analysis import Observed
+from kpis.expected import Assignments, Span, is_expected
 from kpis.periods import parse_period
 
 
 def data_version(session: Session) -> tuple:
     """Changes whenever a figure or its meaning can change: a submission made or reviewed, a
-    target restated, an entity or KPI switched on or off."""
+    target restated, an entity or KPI switched on or off, an entity added, renamed or given KPIs
+    (every such change of an entity writes an audit event about it: services.entities_admin)."""
     submissions = select(
         func.count(Submission.id), func.max(Submission.id), func.max(Submission.reviewed_at)
     )
@@ -38,15 +41,21 @@ def data_version(session: Session) -> tuple:
         func.max(KpiDefinition.id),
         select(func.count(Entity.id)).where(Entity.active).scalar_subquery(),
         select(func.count(Kpi.id)).where(Kpi.active).scalar_subquery(),
+        select(func.max(AuditEvent.id)).where(AuditEvent.object_type == "entity").scalar_subquery(),
     )
     return (*session.execute(submissions).one(), *session.execute(catalogue).one())
 
 
 def figures(
-    session: Session, *, include_unapproved: bool, entity: str | None = None
+    session: Session,
+    *,
+    include_unapproved: bool,
+    entity: str | None = None,
+    cycle: str | None = None,
 ) -> list[Observed]:
     """Per (entity, KPI, period) the official figure (latest approved submission) or, with
-    `include_unapproved`, the figure of a current submission awaiting review when newer."""
+    `include_unapproved`, the figure of a current submission awaiting review when newer; of the
+    KPIs of `cycle` only, when given (a KPI code may repeat from one cycle to the next)."""
     shown = Submission.status == "approved"
     if include_unapproved:
         shown = or_(shown, (Submission.status == "submitted") & Submission.is_current)
@@ -64,39 +73,67 @@ def figures(
         .where(shown)
         .order_by(Submission.id)
     )
-    entity_codes = dict(session.execute(select(Entity.id, Entity.code).where(Entity.active)).all())
+    # every entity, switched off or not: a figure counts for the periods its entity reports
+    # (kpis.expected), so a deactivated entity's past figures stay in past national figures
+    entity_codes = dict(session.execute(select(Entity.id, Entity.code)).all())
+    spans = reporting_spans(session)
     if entity:
         entity_codes = {i: c for i, c in entity_codes.items() if c == entity}
         query = query.where(Observation.entity_id.in_(entity_codes))
-    kpi_codes = dict(session.execute(select(Kpi.id, Kpi.code)).all())
+    kpi_codes = dict(session.execute(_in_cycle(select(Kpi.id, Kpi.code), cycle)).all())
+    if cycle is not None:
+        query = query.where(Observation.kpi_id.in_(list(kpi_codes)))
     periods = {i: parse_period(c) for i, c in session.execute(select(Period.id, Period.code))}
     latest: dict[tuple[int, int, int], Observed] = {}
     # thousands of rows: read on the connection, without the ORM's per-row bookkeeping
     for e, k, p, value, num, den, approved in session.connection().execute(query):
-        if e in entity_codes:
+        if e in entity_codes and is_expected(spans.get(entity_codes[e]), periods[p]):
             latest[(e, k, p)] = Observed(
                 entity_codes[e], kpi_codes[k], periods[p], value, num, den, bool(approved)
             )
     return list(latest.values())
 
 
-def assignments(session: Session) -> dict[str, set[str]]:
-    """KPI code -> codes of the active entities expected to report it (owners for national KPIs)."""
+def _in_cycle(query, cycle: str | None):
+    """`query` (selecting from Kpi) limited to the KPIs of `cycle`, when given."""
+    if cycle is None:
+        return query
+    return query.where(
+        Kpi.cycle_id
+        == select(ProgrammeCycle.id).where(ProgrammeCycle.code == cycle).scalar_subquery()
+    )
+
+
+def assignments(session: Session, cycle: str | None = None) -> Assignments:
+    """KPI code -> codes of the entities assigned it (owners for national KPIs), deactivated ones
+    included, for the KPIs of `cycle` when given; with each entity's reporting span, so that
+    which of them is expected in a period is kpis.expected's answer (`expected_entities`)."""
     result: dict[str, set[str]] = defaultdict(set)
     rows = session.execute(
-        select(Kpi.code, Entity.code)
-        .join(EntityKpi, EntityKpi.kpi_id == Kpi.id)
-        .join(Entity, EntityKpi.entity_id == Entity.id)
-        .where(Entity.active, Kpi.active)
+        _in_cycle(
+            select(Kpi.code, Entity.code)
+            .join(EntityKpi, EntityKpi.kpi_id == Kpi.id)
+            .join(Entity, EntityKpi.entity_id == Entity.id)
+            .where(Kpi.active),
+            cycle,
+        )
     )
     for kpi, entity in rows:
         result[kpi].add(entity)
     owner = aliased(Entity)
     for kpi, entity in session.execute(
-        select(Kpi.code, owner.code).join(owner, Kpi.owner_entity_id == owner.id)
+        _in_cycle(select(Kpi.code, owner.code).join(owner, Kpi.owner_entity_id == owner.id), cycle)
     ):
         result[kpi].add(entity)
-    return dict(result)
+    return Assignments(result, reporting_spans(session))
+
+
+def reporting_spans(session: Session) -> dict[str, Span]:
+    """Entity code -> the quarters it reports (kpis.expected), for every entity."""
+    rows = session.execute(
+        select(Entity.code, Entity.first_period, Entity.deactivated_from, Entity.active)
+    )
+    return {code: Span.of(first, until, active) for code, first, until, active in rows}
 
 
 def latest_approved_quarter(session: Session) -> str | None:
@@ -160,19 +197,21 @@ class NamedRow:
     name_ar: str
 
 
-def entities(session: Session) -> list[NamedRow]:
-    rows = session.execute(
-        select(Entity.code, Entity.name_en, Entity.name_ar)
-        .where(Entity.active)
-        .order_by(Entity.code)
-    )
+def entities(session: Session, *, deactivated: bool = False) -> list[NamedRow]:
+    """The active entities, in code order; with `deactivated`, the switched-off ones too (for
+    the quarters they reported in)."""
+    query = select(Entity.code, Entity.name_en, Entity.name_ar).order_by(Entity.code)
+    rows = session.execute(query if deactivated else query.where(Entity.active))
     return [NamedRow(*r) for r in rows]
 
 
-def tracks(session: Session) -> list[NamedRow]:
-    rows = session.execute(
-        select(Track.code, Track.name_en, Track.name_ar).order_by(Track.position)
-    )
+def tracks(session: Session, cycle: str | None = None) -> list[NamedRow]:
+    query = select(Track.code, Track.name_en, Track.name_ar).order_by(Track.position)
+    if cycle is not None:
+        query = query.join(ProgrammeCycle, Track.cycle_id == ProgrammeCycle.id).where(
+            ProgrammeCycle.code == cycle
+        )
+    rows = session.execute(query)
     return [NamedRow(*r) for r in rows]
 
 
@@ -238,12 +277,13 @@ class Lineage:
     reviewed_by: str
     reviewed_at: datetime | None
     reason: str
+    uploaded_by_office: bool = False  # the office uploaded for the entity
 
 
 def lineage(session: Session, entity: str, *, approved_only: bool) -> list[Lineage]:
     uploader, reviewer = aliased(User), aliased(User)
     query = (
-        select(Submission, Period.code, uploader.email, reviewer.email)
+        select(Submission, Period.code, uploader.email, reviewer.email, uploader.role)
         .join(Entity, Submission.entity_id == Entity.id)
         .join(Period, Submission.period_id == Period.id)
         .outerjoin(uploader, Submission.uploaded_by_id == uploader.id)
@@ -266,8 +306,9 @@ def lineage(session: Session, entity: str, *, approved_only: bool) -> list[Linea
             rev or "",
             s.reviewed_at,
             s.review_reason,
+            role in ("admin", "supervisor"),
         )
-        for s, p, up, rev in session.execute(query)
+        for s, p, up, rev, role in session.execute(query)
     ]
 
 
@@ -310,6 +351,6 @@ def received(session: Session) -> list[Received]:
             & (first.c.period_id == Submission.period_id),
         )
         .outerjoin(counted, counted.c.submission_id == Submission.id)
-        .where(Submission.is_current, Submission.status != "rejected", Entity.active)
+        .where(Submission.is_current, Submission.status != "rejected")
     )
     return [Received(e, p, s, f, n or 0) for e, p, s, f, n in rows]

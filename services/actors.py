@@ -197,6 +197,17 @@ def sees_unapproved(actor: Actor | None, entity_code: str | None = None) -> bool
     return entity_code is not None and may(actor, Action.VIEW_UNAPPROVED, entity_code)
 
 
+def sees_people(actor: Actor | None, entity_code: str | None = None) -> bool:
+    """Whether who uploaded and who reviewed are named (their e-mail addresses): the office
+    always, an entity team on its own entity. The committee reads figures and their lineage, not
+    the staff's addresses: it sees "entity team" and "programme office" instead."""
+    if actor is None:
+        return False
+    return actor.is_office or (
+        entity_code is not None and may(actor, Action.VIEW_SUBMISSIONS, entity_code)
+    )
+
+
 def first_segment(path: str) -> str:
     return path.strip("/").split("/", 1)[0]
 

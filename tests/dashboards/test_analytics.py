@@ -134,3 +134,16 @@ def test_entity_user_is_ranked_among_all_entities_on_approved_figures(as_role):
     standing = re.compile(r"Score \d+\.\d of 100, rank \d+ of \d+ entities with a score\.")
     assert standing.search(own)[0] == standing.search(office)[0]
     assert "Score and rank count approved figures only." in own
+
+
+@pytest.mark.parametrize(
+    ("role", "named"), [("supervisor", True), ("entity", True), ("committee", False)]
+)
+def test_the_committee_reads_the_lineage_without_the_staffs_addresses(as_role, role, named):
+    """Who uploaded and who reviewed: e-mail addresses for the office and the entity's own team;
+    the committee reads which side did it."""
+    with as_role(role):
+        content = page("entity").render(params(code="MOH"))
+    lineage = text_of(content[-1])
+    assert ("@" in lineage) == named
+    assert ("Entity team" in lineage and "Programme office" in lineage) == (not named)
