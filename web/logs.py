@@ -41,15 +41,26 @@ def request_id() -> str:
     return g.request_id
 
 
+# a path that carries a secret (an invitation's one-time token) is logged without it
+SECRET_IN_PATH = re.compile(r"^(/invite/)[^/?#]+")
+
+
+def loggable_path(path: str) -> str:
+    return SECRET_IN_PATH.sub(r"\1[token]", path)
+
+
 class RequestContext(logging.Filter):
-    """Adds the request's id, method, path and user, and the exception's type, to each record."""
+    """Adds the request's id, method, path and user, and the exception's type, to each record.
+    A secret in the path is replaced, also in the message (Flask's "Exception on <path>")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
             record.request_id = request_id()
             record.method = request.method
-            record.path = request.path
+            record.path = loggable_path(request.path)
             record.user_id = _user_id()
+            if record.path != request.path:
+                record.msg = str(record.msg).replace(request.path, record.path)
         if record.exc_info and record.exc_info[0] is not None:
             record.exception_type = record.exc_info[0].__qualname__
         return True

@@ -212,3 +212,24 @@ def test_the_log_goes_to_standard_error_by_default_once_per_error(settings, capf
     assert len(mine) == 1  # one handler, however many apps this process built
     assert mine[0]["user_id"] is None and mine[0]["exception_type"] == "KeyError"
     assert mine[0]["level"] == "ERROR" and mine[0]["path"] == "/login"
+
+
+def test_an_invitations_token_never_reaches_the_log(failing_app):
+    """The one-time token is in the invitation's address: a log line (and Flask's "Exception on
+    <path>") names the path without it."""
+    import logging
+
+    from web.logs import RequestContext
+
+    token = "k3Y-ONE-TIME-secret_token"
+    with failing_app.server.test_request_context(f"/invite/{token}", method="POST"):
+        record = logging.LogRecord(
+            "tracker", logging.ERROR, __file__, 1, f"Exception on /invite/{token} [POST]", (), None
+        )
+        assert RequestContext().filter(record)
+    assert record.path == "/invite/[token]"
+    assert token not in record.getMessage() and "/invite/[token]" in record.getMessage()
+    with failing_app.server.test_request_context("/review"):
+        record = logging.LogRecord("tracker", logging.ERROR, __file__, 1, "on /review", (), None)
+        RequestContext().filter(record)
+    assert record.path == "/review" and record.getMessage() == "on /review"
