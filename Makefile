@@ -43,7 +43,7 @@ bench: $(DEV)
 	$(PY) benchmarks/browser.py
 
 messages: $(DEV)  ## extract interface strings and merge them into the Arabic catalogue
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/tracker-messages.pot web dashboards etl kpis reports
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/tracker-messages.pot web dashboards etl kpis reports services
 	$(VENV)/bin/pybabel update -i /tmp/tracker-messages.pot -d web/translations -l ar --no-fuzzy-matching
 
 clean:

@@ -13,7 +13,7 @@ from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
 from settings import ConfigError, Settings
-from web import api, auth, files, headers, i18n, logs, opendata, uploads
+from web import api, auth, files, headers, i18n, invite, logs, opendata, uploads
 
 ROOT = Path(__file__).resolve().parent
 
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
     server.register_blueprint(files.blueprint)
     server.register_blueprint(uploads.blueprint)
     server.register_blueprint(opendata.blueprint)
+    server.register_blueprint(invite.blueprint)
     api.init_app(server)
 
     from dashboards._shell import register_menu, shell

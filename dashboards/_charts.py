@@ -148,7 +148,8 @@ def series_figure(
     periods, actual, expected, target, forecast_line, *, lower_is_better, names, unit="percent"
 ):
     """A KPI's figure per period against its path, its target and its forecast. `names` also
-    gives the axes' titles ("quarter" and "unit")."""
+    gives the axes' titles ("quarter" and "unit"). `target`: one value, or one per period where
+    the target was restated (the line steps at the quarter the restatement applies from)."""
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
@@ -180,7 +181,17 @@ def series_figure(
             marker={"symbol": "circle", "size": 7},
         )
     )
-    if target is not None:
+    if isinstance(target, list):  # restated: each period's target in force, a step at the change
+        figure.add_trace(
+            go.Scatter(
+                x=periods,
+                y=target,
+                name=names["target"],
+                mode="lines",
+                line={"color": PALETTE["target"], "width": 2, "dash": "longdash", "shape": "hv"},
+            )
+        )
+    elif target is not None:
         figure.add_hline(
             y=target,
             line={"color": PALETTE["target"], "width": 2, "dash": "longdash"},

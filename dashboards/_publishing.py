@@ -27,6 +27,7 @@ REVIEW_PUBLISH_NOTE = "review-publish-note"
 REVIEW_PUBLISH_RESULT = "review-publish-result"
 REVIEW_PUBLISH_STATE = "review-publish-state"
 REVIEW_PUBLISH_PERIOD = "review-publish-period"
+REVIEW_PUBLISH_BODY = "review-publish-body"
 
 
 @dataclass(frozen=True)
@@ -65,56 +66,60 @@ def _state_text(choice: Publishable) -> str:
 
 def publishing_section(choices: list[Publishable], requested: str | None) -> html.Section:
     """Choose a quarter with approved figures, write a note (required for a correction) and
-    publish: the quarter locks and an edition is frozen."""
-    if not choices:
-        return html.Section(
-            [html.H2(_("Publish a quarter")), html.P(_("No quarter has approved figures yet."))],
-            className="card",
-        )
-    chosen = next((c for c in choices if c.period == requested), choices[0])
-    options = [(c.period, f"{ltr(c.period)} · {_state_text_short(c)}") for c in choices]
+    publish: the quarter locks and an edition is frozen. The body is drawn again after each
+    action on the review page (`publishing_body`); the message stays below it."""
     return html.Section(
         [
             html.H2(_("Publish a quarter")),
-            html.P(
-                _(
-                    "Publishing locks the quarter and freezes an edition of its approved figures: "
-                    "the committee report (PDF, Arabic and English), the Excel pack and the open "
-                    "data package, listed under Reports. Figures awaiting review are not in it. "
-                    "Publishing a quarter again makes a new edition, which needs a note saying "
-                    "what it corrects."
-                )
-            ),
-            filter_form(
-                "review-publish-form",
-                [
-                    select_field(
-                        REVIEW_PUBLISH_PERIOD, "publish", _("Quarter"), options, chosen.period
-                    )
-                ],
-                _("Choose"),
-            ),
-            dcc.Store(id=REVIEW_PUBLISH_PERIOD + "-chosen", data=chosen.period),
-            html.P(_state_text(chosen), id=REVIEW_PUBLISH_STATE),
-            html.Div(
-                [
-                    field(
-                        _("Note (required for a correction)"),
-                        dcc.Textarea(id=REVIEW_PUBLISH_NOTE, rows=2, maxLength=NOTE_MAX),
-                        REVIEW_PUBLISH_NOTE,
-                    ),
-                    html.Button(
-                        _("Publish %(period)s", period=ltr(chosen.period)),
-                        id=REVIEW_PUBLISH,
-                        className="button primary",
-                    ),
-                ],
-                className="actions",
-            ),
+            html.Div(publishing_body(choices, requested), id=REVIEW_PUBLISH_BODY),
             html.Div(id=REVIEW_PUBLISH_RESULT, **{"aria-live": "polite"}),
         ],
         className="card",
     )
+
+
+def publishing_body(choices: list[Publishable], requested: str | None) -> list:
+    """What publishing shows for the quarters as they are now (none approved yet: says so)."""
+    if not choices:
+        return [
+            html.P(_("No quarter has approved figures yet.")),
+            dcc.Store(id=REVIEW_PUBLISH_PERIOD + "-chosen", data=None),
+        ]
+    chosen = next((c for c in choices if c.period == requested), choices[0])
+    options = [(c.period, f"{ltr(c.period)} · {_state_text_short(c)}") for c in choices]
+    return [
+        html.P(
+            _(
+                "Publishing locks the quarter and freezes an edition of its approved figures: "
+                "the committee report (PDF, Arabic and English), the Excel pack and the open "
+                "data package, listed under Reports. Figures awaiting review are not in it. "
+                "Publishing a quarter again makes a new edition, which needs a note saying "
+                "what it corrects."
+            )
+        ),
+        filter_form(
+            "review-publish-form",
+            [select_field(REVIEW_PUBLISH_PERIOD, "publish", _("Quarter"), options, chosen.period)],
+            _("Choose"),
+        ),
+        dcc.Store(id=REVIEW_PUBLISH_PERIOD + "-chosen", data=chosen.period),
+        html.P(_state_text(chosen), id=REVIEW_PUBLISH_STATE),
+        html.Div(
+            [
+                field(
+                    _("Note (required for a correction)"),
+                    dcc.Textarea(id=REVIEW_PUBLISH_NOTE, rows=2, maxLength=NOTE_MAX),
+                    REVIEW_PUBLISH_NOTE,
+                ),
+                html.Button(
+                    _("Publish %(period)s", period=ltr(chosen.period)),
+                    id=REVIEW_PUBLISH,
+                    className="button primary",
+                ),
+            ],
+            className="actions",
+        ),
+    ]
 
 
 def _state_text_short(choice: Publishable) -> str:

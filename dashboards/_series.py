@@ -13,6 +13,7 @@ from dashboards._text import (
     ltr,
     point_text,
     target_heading,
+    target_text,
     unit_label,
     verdict_word,
 )
@@ -40,7 +41,7 @@ def series_chart(pic: Picture, chart_id: str):
         periods,
         actual,
         expected,
-        spec.target,
+        period_targets(pic) if spec.restated else spec.target,
         line,
         lower_is_better=spec.lower_is_better,
         names=names,
@@ -54,14 +55,25 @@ def series_chart(pic: Picture, chart_id: str):
         ]
         for p in pic.series
     ]
+    headers = [_("Period"), _("National figure"), _("Expected on the path")]
+    if spec.restated:  # the table says which target rated each period
+        headers.append(_("Target in force"))
+        for row, p in zip(rows, pic.series, strict=True):
+            rated = spec.in_force(p.period)
+            row.append(target_text(rated.target, spec.unit, rated.comparator))
     return chart_block(
         chart_id,
         figure,
         f"{spec.code} · {localized(spec, 'name')}",
         summary(pic),
-        [_("Period"), _("National figure"), _("Expected on the path")],
+        headers,
         rows,
     )
+
+
+def period_targets(pic: Picture) -> list[float | None]:
+    """The target each period of the series is rated by (kpis.spec.in_force)."""
+    return [pic.spec.in_force(p.period).target for p in pic.series]
 
 
 def _forecast_line(pic: Picture):

@@ -128,6 +128,7 @@ CELL_ICONS = {
     "late": "◷",
     "missing": "✖",
     "open": "…",
+    "not_expected": "–",
 }
 
 

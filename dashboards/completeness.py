@@ -23,9 +23,11 @@ from dashboards._analytics import (
 from dashboards._components import table
 from dashboards._text import CELL_ICONS, cell_word, localized, ltr, percent
 from data import analytics as queries
+from data.cycles import cycle_of
 from data.db import store_of
+from data.deadlines import deadlines_of
 from data.queries import kpi_specs
-from kpis.completeness import MISSING, deadline, tally
+from kpis.completeness import MISSING, NOT_EXPECTED, tally
 from kpis.periods import quarters
 from services.actors import Action, Actor, Role, may
 from services.exports import (
@@ -162,24 +164,29 @@ def render(actor: Actor, data):
     allowed("/completeness")
     scope = from_params(data)
     with store_of(current_app).session() as db:
-        cycle = queries.current_cycle(db)
+        cycle = cycle_of(db, scope.as_of)  # the quarters and KPIs of the as-of quarter's cycle
         first = cycle.start_year if cycle else scope.as_of.year
         shown = [q for q in quarters(first, scope.as_of.year) if q <= scope.as_of]
         shown = shown[-SHOWN_QUARTERS:]
-        specs = kpi_specs(db)
-        assigned = queries.assignments(db)
-        entities = queries.entities(db)
+        specs = kpi_specs(db, cycle.code if cycle else None)
+        assigned = queries.assignments(db, cycle.code if cycle else None)
+        entities = queries.entities(db, deactivated=True)
         received = {(r.entity, r.period): r for r in queries.received(db)}
         standings = revision_standings(db, [q.code for q in shown])
+        due = deadlines_of(db, shown)
     if actor.role is Role.ENTITY:
         entities = [e for e in entities if e.code == actor.entity_code]
     today = date.today()
     matrix = {
-        e.code: [reporting_cell(e.code, q, specs, assigned, received, today) for q in shown]
+        e.code: [
+            reporting_cell(e.code, q, specs, assigned, received, today, due[q.code]) for q in shown
+        ]
         for e in entities
     }
+    # an entity not expected in any quarter shown (added later, deactivated before) is left out
+    entities = [e for e in entities if any(c.state != NOT_EXPECTED for c in matrix[e.code])]
     notes = {key: _official_note(standing) for key, standing in standings.items()}
-    return [_matrix(entities, shown, matrix, notes), _overdue(entities, shown, matrix)]
+    return [_matrix(entities, shown, matrix, notes), _overdue(entities, shown, matrix, due)]
 
 
 def _official_note(standing) -> str:
@@ -250,9 +257,9 @@ def _matrix(entities, shown, matrix, notes: dict[tuple[str, str], str]) -> html.
     )
 
 
-def _overdue(entities, shown, matrix) -> html.Section:
+def _overdue(entities, shown, matrix, due) -> html.Section:
     rows = [
-        [localized(e, "name"), ltr(q.code), ltr(deadline(q.end).isoformat()), cell.due]
+        [localized(e, "name"), ltr(q.code), ltr(due[q.code].isoformat()), cell.due]
         for e in entities
         for q, cell in zip(shown, matrix[e.code], strict=True)
         if cell.state == MISSING

@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from flask import current_app
 from flask_babel import gettext as _
 
-from dashboards._access import guarded_callback, page_layout
+from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     Programme,
@@ -25,9 +25,10 @@ from dashboards._analytics import (
 from dashboards._components import scroll_region, table
 from dashboards._grid import CHOICE, GridChoice, GridIds, grid_controls, grid_table
 from dashboards._kpi_table import kpi_table
+from dashboards._notices import notices_region
 from dashboards._text import kpi_status, localized, ltr, percent, target_text
 from data.db import store_of
-from kpis.completeness import deadline
+from data.deadlines import quarter_deadline
 from kpis.formatting import format_figure
 from kpis.status import SEVERITY, STATUSES
 from services.actors import Action, Actor, entity_scope, may
@@ -52,7 +53,10 @@ dash.register_page(__name__, path="/", title=lambda: _("Programme overview"), na
 @page_layout("/")
 def layout(period: str | None = None, unapproved: str | None = None, **_kwargs):
     scope, choices = page_scope(period, unapproved)
-    return analytics_page(OVERVIEW, _("Programme overview"), scope, choices, params(scope))
+    arrival = [notices_region(current_actor())]  # returned files, the queue, late entities
+    return analytics_page(
+        OVERVIEW, _("Programme overview"), scope, choices, params(scope), intro=arrival
+    )
 
 
 @guarded_callback(
@@ -150,7 +154,8 @@ def likely_text(head: TrackHeadline) -> str:
 def completeness_text(prog: Programme, received: tuple[int, int]) -> str:
     got, due = received
     if not due:
-        day = deadline(prog.scope.as_of.end).isoformat()
+        with store_of(current_app).session() as db:
+            day = quarter_deadline(db, prog.scope.as_of).isoformat()
         return _("None due yet: the deadline is %(day)s", day=ltr(day))
     return _(
         "%(received)d of %(expected)d KPI figures due (%(share)s)",

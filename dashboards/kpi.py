@@ -24,8 +24,10 @@ from dashboards._analytics import (
     requested_code,
 )
 from dashboards._charts import chart_block, ranked_bars
+from dashboards._components import table
 from dashboards._kpi_table import figure_cell
 from dashboards._reasons import read_reasons, reasons_section
+from dashboards._restatements import restatement_section
 from dashboards._series import series_chart
 from dashboards._text import (
     invalid_note,
@@ -40,11 +42,14 @@ from dashboards._text import (
     unit_label,
     verdict_word,
 )
+from data.cache import results_of
+from data.cycles import cycle_code_of
 from data.db import store_of
 from data.queries import kpi_specs
 from kpis.formatting import format_figure
 from kpis.revisions import RevisionStanding
 from services.actors import Action, Actor, Status
+from services.cycles import earlier_picture
 from services.exports import CSV_TYPE, EXCEL_TYPE, Table, csv_bytes, excel_bytes
 from services.programme import revision_standings
 from services.reasons import OFFICE
@@ -63,11 +68,14 @@ dash.register_page(
 @page_layout(lambda code=None, **_k: f"/kpi/{code}")
 def layout(code: str | None = None, period: str | None = None, unapproved=None, **_kwargs):
     code = (code or "").upper()
+    scope, choices = page_scope(period, unapproved)
     with store_of(current_app).session() as db:
-        spec = next((s for s in kpi_specs(db) if s.code == code), None)
+        # the KPI as defined in the as-of quarter's cycle, else in the latest cycle that has it
+        found = [s for s in kpi_specs(db) if s.code == code]
+        cycle = cycle_code_of(db, scope.as_of)
+    spec = next((s for s in found if s.cycle == cycle), found[-1] if found else None)
     if spec is None:
         return not_found(_("No such indicator"))
-    scope, choices = page_scope(period, unapproved)
     intro = [
         html.P(
             [
@@ -96,8 +104,62 @@ def render(actor: Actor, data):
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))
     if prog.spec(code) is None:
-        return html.P(_("No such indicator"))
-    return [*content(prog, code), kpi_reasons(actor, prog, code)]
+        return html.P(
+            _(
+                "%(code)s is not an indicator of the cycle of %(period)s; choose a quarter of "
+                "its own cycle.",
+                code=code,
+                period=prog.scope.as_of.code,
+            )
+        )
+    restated = restatement_section(prog.spec(code), prog.scope.as_of)
+    return [
+        *content(prog, code),
+        restated,
+        earlier_section(prog, code),
+        kpi_reasons(actor, prog, code),
+    ]
+
+
+def earlier_section(prog: Programme, code: str) -> html.Section | None:
+    """A continuing KPI's history in the cycle before: its predecessor's national figures."""
+    earlier = earlier_picture(
+        store_of(current_app), results_of(current_app), prog.scope, prog.spec(code)
+    )
+    if earlier is None:
+        return None
+    unit = earlier.picture.spec.unit
+    rows = [
+        [ltr(p.period.code), format_figure(p.value, unit) or "—", format_figure(p.expected, unit)]
+        for p in earlier.picture.series
+        if p.value is not None
+    ]
+    link = dcc.Link(
+        _("%(code)s in the cycle %(cycle)s", code=earlier.code, cycle=earlier.cycle),
+        href=f"/kpi/{earlier.code}?period={earlier.as_of}",
+    )
+    return html.Section(
+        [
+            html.H2(_("In the cycle before")),
+            html.P(
+                [_("This indicator continues one of the cycle before:"), " ", link],
+                id="kpi-earlier",
+            ),
+            table(
+                [_("Period"), _("National figure"), _("Expected on the path")],
+                rows,
+                _(
+                    "National figures of %(code)s in the cycle %(cycle)s",
+                    code=earlier.code,
+                    cycle=earlier.cycle,
+                ),
+                row_headers=True,
+            )
+            if rows
+            else html.P(_("No figures in the cycle before.")),
+        ],
+        className="card",
+    )
 
 
 @guarded_callback(
@@ -244,7 +306,7 @@ def comparison_table(prog: Programme, code: str) -> Table:
             unit,
             value,
             expected,
-            spec.target,
+            prog.national[code].spec.target,  # the one the as-of quarter is rated by
             status_word,
         ]
 
@@ -302,7 +364,7 @@ def comparison(prog: Programme, code: str) -> html.Section:
         [p.value for _e, p in items],
         [p.status for _e, p in items],
         texts,
-        spec.target,
+        prog.national[code].spec.target,  # the one the as-of quarter is rated by
         lower_is_better=spec.lower_is_better,
         target_name=target_heading([spec]),
         unit=spec.unit,

@@ -7,6 +7,7 @@ from datetime import date
 
 import dash
 from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import abort, current_app
 from flask_babel import gettext as _
 
@@ -14,11 +15,13 @@ from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._components import field, filter_form, notice, select_field, table
 from dashboards._publishing import (
     REVIEW_PUBLISH,
+    REVIEW_PUBLISH_BODY,
     REVIEW_PUBLISH_NOTE,
     REVIEW_PUBLISH_PERIOD,
     REVIEW_PUBLISH_RESULT,
     REVIEW_PUBLISH_STATE,
     publish_quarter,
+    publishing_body,
     publishing_choices,
     publishing_section,
 )
@@ -27,9 +30,9 @@ from data.db import store_of
 from data.models import Submission
 from data.queries import quarter_choices, review_lines, review_queue
 from etl.messages import render_all
-from etl.workflow import OwnSubmission, WorkflowError
+from etl.workflow import OwnSubmission, PeriodLocked, WorkflowError
 from services.actors import Action, Actor
-from services.review import NotFound, decide, set_lock
+from services.review import NotFound, decidable, decide, lock_steps, set_lock
 
 REVIEW_SUBMISSION = "review-submission"
 REVIEW_APPROVE = "review-approve"
@@ -42,6 +45,12 @@ REVIEW_UNLOCK = "review-unlock"
 REVIEW_LOCK_REASON = "review-lock-reason"
 REVIEW_LOCK_RESULT = "review-lock-result"
 REVIEW_PROVENANCE = "review-provenance"
+REVIEW_QUEUE = "review-queue"
+REVIEW_WAITING = "review-waiting"
+REVIEW_DECISION = "review-decision"
+REVIEW_STATUS = "review-status"
+REVIEW_LOCK_BODY = "review-lock-body"
+REVIEW_LOCK_STATE = "review-lock-state"
 
 dash.register_page(__name__, path="/review", title=lambda: _("Review"), name="Review")
 
@@ -63,17 +72,31 @@ def layout(
     return html.Div(
         [
             html.H1(_("Review")),
-            html.Section([html.H2(_("Waiting for review")), _queue(queue)], className="card"),
-            _detail(chosen, lines, report) if chosen else html.Div(),
+            html.Section(
+                [html.H2(_("Waiting for review")), html.Div(_queue(queue), id=REVIEW_QUEUE)],
+                className="card",
+            ),
+            dcc.Store(id=REVIEW_SUBMISSION, data=chosen.id if chosen else None),
+            _detail(chosen, lines, report) if chosen else _no_detail(),
             _locks(quarters, period if period in {q for q, _l in quarters} else quarters[0][0]),
             publishing_section(publishable, publish),
         ]
     )
 
 
-def _queue(queue) -> html.Div:
+def _no_detail() -> html.Div:
+    """The regions a decision updates, empty: the page's refresh always finds them."""
+    return html.Div([html.Div(id=REVIEW_DECISION), html.Div(id=REVIEW_RESULT)], hidden=True)
+
+
+def _queue(queue) -> html.Div | html.P:
     if not queue:
-        return html.P(_("Nothing is waiting for review."))
+        return html.P(_("Nothing is waiting for review."), id=REVIEW_WAITING)
+    waiting = html.P(_("%(count)d submissions waiting.", count=len(queue)), id=REVIEW_WAITING)
+    return html.Div([waiting, _queue_table(queue)])
+
+
+def _queue_table(queue) -> html.Div:
     headers = [_("Entity"), _("Quarter"), _("Revision"), _("Uploaded"), _("Warnings"), _("Open")]
     rows = [
         [
@@ -129,7 +152,6 @@ def _detail(chosen, lines, report) -> html.Section:
                     revision=chosen.revision,
                 )
             ),
-            html.P(status_label(chosen.status)),
             _provenance(chosen),
             html.Div(
                 [html.H3(_("Warnings")), html.Ul([html.Li(w) for w in warnings])]
@@ -137,8 +159,7 @@ def _detail(chosen, lines, report) -> html.Section:
                 else html.P(_("No warnings."))
             ),
             table(headers, rows, _("Figures of this submission"), row_headers=True),
-            dcc.Store(id=REVIEW_SUBMISSION, data=chosen.id),
-            _decision(chosen),
+            html.Div(_decision(chosen), id=REVIEW_DECISION),
             html.Div(id=REVIEW_RESULT, **{"aria-live": "polite"}),
         ],
         className="card",
@@ -149,30 +170,46 @@ def _own_upload() -> str:
     return _("You uploaded this submission: another member of the programme office reviews it.")
 
 
-def _decision(chosen) -> html.Div:
-    """Approve and return, or why not: the rule itself is enforced by etl.workflow."""
+def _decision(chosen) -> list:
+    """The submission's status, then approve and return (live only while it waits for a
+    decision, `services.review.decidable`), or why not; etl.workflow enforces the rule."""
+    status = html.P(status_label(chosen.status), id=REVIEW_STATUS)
     if chosen.uploaded_by_id and chosen.uploaded_by_id == current_actor().user_id:
-        return html.Div(
+        return [
+            status,
+            html.Div(
+                [
+                    html.Button(_("Approve"), id=REVIEW_APPROVE, hidden=True),
+                    html.Button(_("Return to the entity"), id=REVIEW_RETURN, hidden=True),
+                    dcc.Textarea(id=REVIEW_REASON, hidden=True),
+                    html.P(_own_upload()),
+                ],
+                className="actions",
+            ),
+        ]
+    closed = not decidable(chosen.status, chosen.is_current)
+    return [
+        status,
+        html.Div(
             [
-                html.Button(_("Approve"), id=REVIEW_APPROVE, hidden=True),
-                html.Button(_("Return to the entity"), id=REVIEW_RETURN, hidden=True),
-                dcc.Textarea(id=REVIEW_REASON, hidden=True),
-                html.P(_own_upload()),
+                html.Button(
+                    _("Approve"), id=REVIEW_APPROVE, className="button primary", disabled=closed
+                ),
+                field(
+                    _("Reason for returning (the entity will see it)"),
+                    dcc.Textarea(id=REVIEW_REASON, rows=2, disabled=closed),
+                    REVIEW_REASON,
+                ),
+                html.Button(
+                    _("Return to the entity"), id=REVIEW_RETURN, className="button", disabled=closed
+                ),
             ],
             className="actions",
-        )
-    return html.Div(
-        [
-            html.Button(_("Approve"), id=REVIEW_APPROVE, className="button primary"),
-            field(
-                _("Reason for returning (the entity will see it)"),
-                dcc.Textarea(id=REVIEW_REASON, rows=2),
-                REVIEW_REASON,
-            ),
-            html.Button(_("Return to the entity"), id=REVIEW_RETURN, className="button"),
-        ],
-        className="actions",
-    )
+        ),
+        html.P(_("This submission has been decided: nothing is left to do here."))
+        if closed
+        else "",
+    ]
 
 
 def _provenance(chosen) -> html.P:
@@ -190,34 +227,54 @@ def _number(value: float | None) -> str:
 
 
 def _locks(quarters, chosen: str) -> html.Section:
-    state = {True: _("locked"), False: _("open")}
-    options = [(q, f"{ltr(q)} · {state[bool(locked)]}") for q, locked in quarters]
     return html.Section(
         [
             html.H2(_("Lock a quarter")),
             html.P(_("A locked quarter takes no more uploads; unlocking needs a reason.")),
-            filter_form(
-                "review-period-form",
-                [select_field(REVIEW_PERIOD, "period", _("Quarter"), options, chosen)],
-                _("Choose"),
-            ),
-            dcc.Store(id=REVIEW_PERIOD + "-chosen", data=chosen),
-            html.Div(
-                [
-                    field(
-                        _("Reason for unlocking"),
-                        dcc.Input(id=REVIEW_LOCK_REASON, type="text"),
-                        REVIEW_LOCK_REASON,
-                    ),
-                    html.Button(_("Lock"), id=REVIEW_LOCK, className="button primary"),
-                    html.Button(_("Unlock"), id=REVIEW_UNLOCK, className="button"),
-                ],
-                className="actions",
-            ),
+            html.Div(_lock_body(quarters, chosen), id=REVIEW_LOCK_BODY),
             html.Div(id=REVIEW_LOCK_RESULT, **{"aria-live": "polite"}),
         ],
         className="card",
     )
+
+
+def _lock_body(quarters, chosen: str) -> list:
+    """The quarters with their lock, the chosen one's state, and only the step it allows live
+    (`services.review.lock_steps`)."""
+    state = {True: _("locked"), False: _("open")}
+    options = [(q, f"{ltr(q)} · {state[bool(locked)]}") for q, locked in quarters]
+    locked = bool(dict(quarters).get(chosen))
+    may_lock, may_unlock = lock_steps(locked)
+    now = (
+        _("%(period)s is locked: no upload changes its figures.")
+        if locked
+        else _("%(period)s is open: uploads can still change its figures.")
+    )
+    return [
+        filter_form(
+            "review-period-form",
+            [select_field(REVIEW_PERIOD, "period", _("Quarter"), options, chosen)],
+            _("Choose"),
+        ),
+        dcc.Store(id=REVIEW_PERIOD + "-chosen", data=chosen),
+        html.P(html.Strong(now % {"period": ltr(chosen)}), id=REVIEW_LOCK_STATE),
+        html.Div(
+            [
+                field(
+                    _("Reason for unlocking"),
+                    dcc.Input(id=REVIEW_LOCK_REASON, type="text", disabled=not may_unlock),
+                    REVIEW_LOCK_REASON,
+                ),
+                html.Button(
+                    _("Lock"), id=REVIEW_LOCK, className="button primary", disabled=not may_lock
+                ),
+                html.Button(
+                    _("Unlock"), id=REVIEW_UNLOCK, className="button", disabled=not may_unlock
+                ),
+            ],
+            className="actions",
+        ),
+    ]
 
 
 @guarded_callback(
@@ -229,8 +286,9 @@ def _locks(quarters, chosen: str) -> html.Section:
     action=Action.REVIEW,
     prevent_initial_call=True,
 )
-def review_decision(actor: Actor, _approve, _return, submission_id, reason):
+def review_decision(actor: Actor, approve_clicks, return_clicks, submission_id, reason):
     returning = dash.ctx.triggered_id == REVIEW_RETURN
+    _pressed(return_clicks if returning else approve_clicks)
     try:
         with store_of(current_app).transaction() as db:
             decide(db, actor, int(submission_id or 0), returning=returning, reason=reason or "")
@@ -238,6 +296,11 @@ def review_decision(actor: Actor, _approve, _return, submission_id, reason):
         abort(404)
     except OwnSubmission:
         return notice(_own_upload(), "error")
+    except PeriodLocked:
+        return notice(
+            _("Its quarter is locked: unlock it below (with a reason) to review this submission."),
+            "error",
+        )
     except WorkflowError:
         message = (
             _("Write the reason the entity should act on, then return it.")
@@ -249,6 +312,13 @@ def review_decision(actor: Actor, _approve, _return, submission_id, reason):
     return notice([done, " ", dcc.Link(_("Back to the queue"), href="/review")], "success")
 
 
+def _pressed(clicks) -> None:
+    """Dash calls a button's callback when `refresh` draws the button again, with no click:
+    that is no action (only a press is)."""
+    if not clicks:
+        raise PreventUpdate
+
+
 @guarded_callback(
     Output(REVIEW_LOCK_RESULT, "children"),
     Input(REVIEW_LOCK, "n_clicks"),
@@ -258,8 +328,9 @@ def review_decision(actor: Actor, _approve, _return, submission_id, reason):
     action=Action.REVIEW,
     prevent_initial_call=True,
 )
-def lock(actor: Actor, _lock, _unlock, period_code, reason):
+def lock(actor: Actor, lock_clicks, unlock_clicks, period_code, reason):
     unlocking = dash.ctx.triggered_id == REVIEW_UNLOCK
+    _pressed(unlock_clicks if unlocking else lock_clicks)
     try:
         with store_of(current_app).transaction() as db:
             set_lock(db, actor, str(period_code), locked=not unlocking, reason=reason or "")
@@ -286,6 +357,52 @@ def lock(actor: Actor, _lock, _unlock, period_code, reason):
     prevent_initial_call=True,
     running=[(Output(REVIEW_PUBLISH, "disabled"), True, False)],
 )
-def publish(actor: Actor, _clicks, period_code, note):
+def publish(actor: Actor, clicks, period_code, note):
     """Publish the chosen quarter (dashboards/_publishing.py, services.releases.publish)."""
+    _pressed(clicks)
     return publish_quarter(actor, period_code, note)
+
+
+@guarded_callback(
+    Output(REVIEW_QUEUE, "children"),
+    Output(REVIEW_DECISION, "children"),
+    Output(REVIEW_LOCK_BODY, "children"),
+    Output(REVIEW_PUBLISH_BODY, "children"),
+    Input(REVIEW_RESULT, "children"),
+    Input(REVIEW_LOCK_RESULT, "children"),
+    Input(REVIEW_PUBLISH_RESULT, "children"),
+    State(REVIEW_SUBMISSION, "data"),
+    State(REVIEW_PERIOD + "-chosen", "data"),
+    State(REVIEW_PUBLISH_PERIOD + "-chosen", "data"),
+    action=Action.REVIEW,
+    prevent_initial_call=True,
+)
+def refresh(actor: Actor, _review_said, _lock_said, _publish_said, submission_id, period, publish):
+    """After any action on the page (its message shown), everything that depends on the store
+    is drawn again from it: the queue and its count, the submission's status and buttons, the
+    quarters' locks and the publishing state."""
+    with store_of(current_app).session() as db:
+        queue = review_queue(db)
+        chosen = _submission_row(db, submission_id)
+        quarters = quarter_choices(db, date.today())
+        publishable = publishing_choices(db)
+    known = {q for q, _l in quarters}
+    return (
+        _queue(queue),
+        _decision(chosen) if _decided(chosen) else dash.no_update,
+        _lock_body(quarters, period if period in known else quarters[0][0]),
+        publishing_body(publishable, publish if isinstance(publish, str) else None),
+    )
+
+
+def _decided(chosen) -> bool:
+    """Whether the decision region must be drawn again: its submission no longer waits (while it
+    does, what the reviewer typed stays)."""
+    return chosen is not None and not decidable(chosen.status, chosen.is_current)
+
+
+def _submission_row(session, submission_id):
+    """The chosen submission as the decision needs it, or None (none chosen, or a forged id)."""
+    if type(submission_id) is not int or not 0 < submission_id < 2**31:
+        return None
+    return session.get(Submission, submission_id)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from dashboards._access import current_actor, guarded_callback, page_layout, scoped_entity
 from dashboards._components import filter_form, notice, select_field, table
+from dashboards._notices import notices_region
 from dashboards._text import ltr, pick, status_label, when
 from data.db import store_of
 from data.queries import entity_choices, quarter_choices
@@ -58,6 +59,7 @@ def layout(entity: str | None = None, period: str | None = None, page=None, **_k
                     "submit it to the programme office."
                 )
             ),
+            notices_region(actor),
             _chooser(actor, entities, quarters, code, period),
             dcc.Store(id=SUB_CONTEXT, data={"entity": code, "period": period}),
             html.Section(
@@ -331,18 +333,33 @@ def report(outcome, file_name: str = "") -> html.Div:
     Output(SUB_RESULT, "children"),
     Output(SUB_HISTORY, "children", allow_duplicate=True),
     Output(SUB_SUBMIT, "disabled", allow_duplicate=True),
+    Output(SUB_REPORT, "children", allow_duplicate=True),  # the upload card says what it is now
+    Output(SUB_CHECKED, "data", allow_duplicate=True),  # submitted: nothing left to submit
     Input(SUB_SUBMIT, "n_clicks"),
     State(SUB_CHECKED, "data"),
     State(SUB_CONTEXT, "data"),
+    State(SUB_SENT, "data"),
     action=Action.UPLOAD,
     prevent_initial_call=True,
 )
-def submit_checked(actor: Actor, _clicks, upload_id, context):
+def submit_checked(actor: Actor, _clicks, upload_id, context, sent):
     context = _context(context)
     code = scoped_entity(actor, context["entity"], Action.UPLOAD)
     folder = Path(current_app.config["UPLOAD_DIR"])
     outcome = submissions.submit(store_of(current_app), actor, folder, upload_id, code)
     history = _history_of(actor, code, context.get("period", ""))
     if outcome is None:
-        return notice(_("Upload and check a file first."), "error"), history, True
-    return report(outcome), history, True
+        message = notice(_("Upload and check a file first."), "error")
+        return message, history, True, no_update, None
+    name = sent.get("file") if isinstance(sent, dict) and isinstance(sent.get("file"), str) else ""
+    return _submitted(outcome), history, True, report(outcome, name), None
+
+
+def _submitted(outcome) -> html.Div:
+    """The answer under Submit: sent, or why not (the upload card above shows the details)."""
+    if outcome.outcome == "submitted":
+        return notice(
+            _("Sent to the programme office: it waits for their review (see History)."),
+            "success",
+        )
+    return notice(_("Not submitted: the report above says why."), "error")

@@ -26,6 +26,7 @@ from dashboards._kpi_table import kpi_table
 from dashboards._series import small_multiples
 from dashboards._text import localized, ltr
 from data import analytics as queries
+from data.cycles import cycle_code_of
 from data.db import store_of
 from services.actors import Action, Actor
 
@@ -39,11 +40,12 @@ dash.register_page(
 @page_layout(lambda code=None, **_k: f"/track/{code}")
 def layout(code: str | None = None, period: str | None = None, unapproved=None, **_kwargs):
     code = (code or "").upper()
+    scope, choices = page_scope(period, unapproved)
     with store_of(current_app).session() as db:
-        track = next((t for t in queries.tracks(db) if t.code == code), None)
+        cycle = cycle_code_of(db, scope.as_of)  # the track as named in the as-of quarter's cycle
+        track = next((t for t in queries.tracks(db, cycle) if t.code == code), None)
     if track is None:
         return not_found(_("No such track"))
-    scope, choices = page_scope(period, unapproved)
     heading = f"{track.code} · {localized(track, 'name')}"
     return analytics_page(TRACK, heading, scope, choices, params(scope, code=code))
 

@@ -1,5 +1,5 @@
 """Command line for the store: `python -m data init | seed-demo | create-user | reset-password |
-force-reset | catalogue | verify-audit | create-token | revoke-token`."""
+force-reset | catalogue | verify-audit | create-token | revoke-token | import-cycle`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from data.catalogue import catalogue_csv, load_catalogue
 from data.db import Store, migrate
 from data.users import AccountError, create_user, force_password_reset
+from services.cycles import import_cycle_command
 from services.demo import seed_demo
 from settings import Settings
 
@@ -27,6 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     user.add_argument("--entity", help="entity code, for entity users")
     user.add_argument("--name", default="")
+    invitation = commands.add_parser(
+        "invite", help="add a user without a password and print their one-time link to set it"
+    )
+    invitation.add_argument("--email", required=True)
+    invitation.add_argument(
+        "--role", required=True, choices=("admin", "supervisor", "committee", "entity")
+    )
+    invitation.add_argument("--entity", help="entity code, for entity users")
+    invitation.add_argument("--name", default="")
+    invitation.add_argument("--language", choices=("en", "ar"), default="en")
     commands.add_parser("catalogue", help="print the KPI catalogue as CSV")
     reset = commands.add_parser(
         "reset-password",
@@ -47,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "verify-audit", help="check the audit trail's hash chain; name the first broken event"
     )
+    cycle = commands.add_parser(
+        "import-cycle", help="create the next programme cycle from its KPI catalogue (CSV)"
+    )
+    cycle.add_argument("--code", required=True, help="the cycle's years, e.g. 2026-2030")
+    cycle.add_argument("--file", required=True, help="the catalogue, in the reference CSV format")
+    cycle.add_argument("--dry-run", action="store_true", help="check and show; write nothing")
     args = parser.parse_args(argv)
 
     url = Settings.from_env().database_url
@@ -61,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"demo data: {made} submissions created" if made else "demo data already present")
         elif args.command == "create-user":
             return _create_user(session, args)
+        elif args.command == "invite":
+            return _invite(session, args)
         elif args.command == "catalogue":
             sys.stdout.write(catalogue_csv(session))
         elif args.command in ("reset-password", "force-reset"):
@@ -68,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return _force_reset(session, args.email, new)
         elif args.command in ("create-token", "revoke-token"):
             return _token_command(session, args.command, args.email)
+        elif args.command == "import-cycle":
+            return import_cycle_command(session, args.code, args.file, args.dry_run)
     return 0
 
 
@@ -101,6 +122,29 @@ def _create_user(session, args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"created {user.role} {user.email}")
+    return 0
+
+
+def _invite(session, args) -> int:
+    """The invitation's one-time link on standard output (shown this once; nothing is mailed)."""
+    from services.accounts import COMMAND_LINE, AccountRefused, invite
+
+    try:
+        issued = invite(
+            session,
+            COMMAND_LINE,
+            args.email,
+            role=args.role,
+            name=args.name,
+            entity_code=args.entity,
+            language=args.language,
+        )
+    except AccountRefused as refused:
+        print(f"error: cannot invite {args.email}: {refused}", file=sys.stderr)
+        return 2
+    until = f"{issued.expires_at:%Y-%m-%d %H:%M} UTC"
+    print(f"invited {issued.role} {issued.email}; hand over this link (works once, until {until}):")
+    print(issued.link(Settings.from_env().public_url))
     return 0
 
 

@@ -128,6 +128,25 @@ def assignments(session: Session, cycle: str | None = None) -> Assignments:
     return Assignments(result, reporting_spans(session))
 
 
+def own_targets(
+    session: Session, cycle: str | None = None
+) -> dict[str, dict[str, tuple[float | None, float | None]]]:
+    """KPI code -> entity code -> its own (baseline, target), for the assignments with either
+    (kpis.own_targets), of the KPIs of `cycle` when given."""
+    query = (
+        select(Kpi.code, Entity.code, EntityKpi.baseline_value, EntityKpi.target_value)
+        .join(EntityKpi, EntityKpi.kpi_id == Kpi.id)
+        .join(Entity, EntityKpi.entity_id == Entity.id)
+        .where(EntityKpi.baseline_value.is_not(None) | EntityKpi.target_value.is_not(None))
+        .order_by(Kpi.id)
+    )
+    rows = session.execute(_in_cycle(query, cycle))
+    found: dict[str, dict[str, tuple[float | None, float | None]]] = defaultdict(dict)
+    for kpi, entity, baseline, target in rows:
+        found[kpi][entity] = (baseline, target)
+    return dict(found)
+
+
 def reporting_spans(session: Session) -> dict[str, Span]:
     """Entity code -> the quarters it reports (kpis.expected), for every entity."""
     rows = session.execute(

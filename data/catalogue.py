@@ -154,8 +154,12 @@ def _load_tracks(session, report, cycle, rows) -> dict[str, Track]:
 
 
 def _load_entities(session, report, rows) -> dict[str, Entity]:
+    """Add the entities the reference lists and the store lacks; an entity already there keeps
+    its names and web site, which the admin changes on /admin/entities (audited)."""
+    known = {e.code: e for e in session.scalars(select(Entity))}
     entities = {
-        row["code"]: _upsert(
+        row["code"]: known.get(row["code"])
+        or _upsert(
             session,
             report,
             Entity,
@@ -208,14 +212,24 @@ def _define(session, report, kpi: Kpi, cycle: ProgrammeCycle, row: dict[str, str
         "target_year": cycle.target_year if target is not None else None,
         "target_comparator": row["target_comparator"] or ">=",
     }
-    current = session.scalars(
+    # compared with the catalogue's own latest version (from the cycle's start), not with a
+    # restatement made since: loading the same reference again must not undo a restatement
+    start = f"{cycle.start_year}-Q1"
+    versions = session.scalars(
         select(KpiDefinition).filter_by(kpi_id=kpi.id).order_by(KpiDefinition.version.desc())
-    ).first()
+    ).all()
+    current = next((d for d in versions if d.effective_from in (start, None)), None)
     if current and all(getattr(current, k) == v for k, v in wanted.items()):
         return
-    version = current.version + 1 if current else 1
+    version = versions[0].version + 1 if versions else 1
     session.add(
-        KpiDefinition(kpi_id=kpi.id, version=version, reason="reference catalogue", **wanted)
+        KpiDefinition(
+            kpi_id=kpi.id,
+            version=version,
+            reason="reference catalogue",
+            effective_from=start,
+            **wanted,
+        )
     )
     report.count("kpi_definitions", new=True)
 

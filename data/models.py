@@ -85,6 +85,10 @@ class Entity(Base):
     website: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the quarters it reports (kpis/expected.py): from `first_period` (None: from the programme's
+    # start) up to, not including, `deactivated_from` (set when deactivated; `active` is then off)
+    first_period: Mapped[str | None] = mapped_column(String(7))
+    deactivated_from: Mapped[str | None] = mapped_column(String(7))
 
 
 class Kpi(Base):
@@ -108,6 +112,8 @@ class Kpi(Base):
     tolerance: Mapped[float] = mapped_column(Float, default=0.9)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the KPI of the cycle before that this one continues (its history is shown with this one)
+    continues_id: Mapped[int | None] = mapped_column(ForeignKey("kpis.id"))
     track: Mapped[Track] = relationship(back_populates="kpis")
     owner: Mapped[Entity | None] = relationship()
     definitions: Mapped[list[KpiDefinition]] = relationship(
@@ -119,12 +125,16 @@ class Kpi(Base):
 
     @property
     def current(self) -> KpiDefinition | None:
-        """The definition in force: the latest version of baseline and target."""
-        return self.definitions[-1] if self.definitions else None
+        """The definition in force at the end of the cycle: the latest-effective one (of two from
+        the same quarter, the later version); kpis.spec.definition_in_force rates each period."""
+        if not self.definitions:
+            return None
+        return max(self.definitions, key=lambda d: (d.effective_from or "", d.version))
 
 
 class KpiDefinition(Base):
-    """One version of a KPI's baseline and target; a restatement adds a version, keeping the old."""
+    """One version of a KPI's baseline and target; a restatement adds a version, keeping the old,
+    which still rates the periods before `effective_from` (services/restatements.py)."""
 
     __tablename__ = "kpi_definitions"
     __table_args__ = (UniqueConstraint("kpi_id", "version"),)
@@ -139,6 +149,9 @@ class KpiDefinition(Base):
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     set_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # the quarter it rates periods from (`2025-Q1`); the reference catalogue's: the cycle's first.
+    # None (written by older code): from the cycle's first quarter
+    effective_from: Mapped[str | None] = mapped_column(String(7))
     kpi: Mapped[Kpi] = relationship(back_populates="definitions")
 
 
@@ -207,6 +220,10 @@ class Period(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     locked_at: Mapped[datetime | None] = mapped_column(DateTime)
     locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the office's deadline for this quarter, with why; None: the default rule
+    # (kpis.completeness.deadline: period end + 30 days)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    deadline_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class Role(Base):
@@ -270,6 +287,23 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     user: Mapped[User] = relationship()
+
+
+class Invitation(Base):
+    """A one-time link for an invited user to choose their password (services/accounts.py). Only
+    the SHA-256 of the token is kept; it works once (`used_at`), until `expires_at`, and stops
+    when a newer invitation for the same user replaces it (`revoked_at`)."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class Submission(Base):
@@ -360,6 +394,30 @@ class Observation(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     evidence_link: Mapped[str] = mapped_column(Text, default="")
     submission: Mapped[Submission] = relationship(back_populates="observations")
+
+
+class Reminder(Base):
+    """One reminder or escalation e-mail per (entity, quarter, step, recipient), ever: the unique
+    key is claimed (a `sending` row, committed) before the mail goes out and marked `sent` once
+    the server took it, so that no run sends it twice (services/reminders.py explains the rest).
+    An escalation writes one row per late entity it names, all for the one e-mail."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("entity_id", "period_id", "step", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    step: Mapped[str] = mapped_column(String(20))  # before | due | after | escalation
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recipient: Mapped[str] = mapped_column(String(254))  # the address it went to
+    language: Mapped[str] = mapped_column(String(2))
+    deadline: Mapped[date] = mapped_column(Date)  # the deadline the message named
+    # `sending`: claimed by a run handing it to the mail server; `sent`: the server took it
+    state: Mapped[str] = mapped_column(String(10))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    entity: Mapped[Entity] = relationship()
+    period: Mapped[Period] = relationship()
 
 
 class AuditEvent(Base):

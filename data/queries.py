@@ -22,7 +22,8 @@ from data.models import (
     Upload,
     User,
 )
-from kpis.spec import KpiSpec
+from kpis.periods import PeriodCode, parse_period
+from kpis.spec import Definition, KpiSpec, effective_order
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def _kpi_row(kpi: Kpi) -> KpiRow:
 
 
 _OWNER = aliased(Entity)
+_EARLIER = aliased(Kpi)
 _KPI_ROWS = (
     select(
         Kpi.id,
@@ -111,15 +113,21 @@ _KPI_ROWS = (
         _OWNER.code.label("owner"),
         ProgrammeCycle.start_year,
         ProgrammeCycle.baseline_year.label("cycle_baseline_year"),
+        ProgrammeCycle.code.label("cycle"),
+        _EARLIER.code.label("continues"),
     )
     .join(Track, Kpi.track_id == Track.id)
     .join(ProgrammeCycle, Track.cycle_id == ProgrammeCycle.id)
     .outerjoin(_OWNER, Kpi.owner_entity_id == _OWNER.id)
+    .outerjoin(_EARLIER, Kpi.continues_id == _EARLIER.id)
     .where(Kpi.active)
-    .order_by(Track.position, Kpi.position)
+    .order_by(ProgrammeCycle.start_year, Track.position, Kpi.position)
 )
 _DEFINITIONS = select(
     KpiDefinition.kpi_id,
+    KpiDefinition.version,
+    KpiDefinition.effective_from,
+    KpiDefinition.reason,
     KpiDefinition.baseline_value,
     KpiDefinition.baseline_year,
     KpiDefinition.target_value,
@@ -131,21 +139,27 @@ _INTERIM = select(InterimTarget.kpi_id, InterimTarget.year, InterimTarget.value)
 )
 
 
-def kpi_specs(session: Session) -> list[KpiSpec]:
-    """Every active KPI with its definition in force, in catalogue order: three light queries of
-    plain columns, built once (ORM objects would cost more than the rest of checking a
-    workbook)."""
-    current = {row.kpi_id: row for row in session.execute(_DEFINITIONS)}
+def kpi_specs(session: Session, cycle: str | None = None) -> list[KpiSpec]:
+    """Every active KPI of `cycle` (of every cycle when None) with its definition in force, in
+    catalogue order: three light queries of plain columns, built once (ORM objects would cost
+    more than the rest of checking a workbook). Which cycle a period belongs to:
+    `data.cycles.cycle_of`."""
+    current: dict[int, list] = {}  # KPI id -> its definitions' rows, every version
+    for row in session.execute(_DEFINITIONS):
+        current.setdefault(row.kpi_id, []).append(row)
     interim: dict[int, list[tuple[int, float]]] = {}
     for kpi_id, year, value in session.execute(_INTERIM):
         interim.setdefault(kpi_id, []).append((year, value))
+    rows = _KPI_ROWS if cycle is None else _KPI_ROWS.where(ProgrammeCycle.code == cycle)
     return [
         _spec(kpi, current.get(kpi.id), tuple(interim.get(kpi.id, ())))
-        for kpi in session.execute(_KPI_ROWS)
+        for kpi in session.execute(rows)
     ]
 
 
-def _spec(kpi, d, interim: tuple[tuple[int, float], ...]) -> KpiSpec:
+def _spec(kpi, rows, interim: tuple[tuple[int, float], ...]) -> KpiSpec:
+    definitions = _definitions(rows or (), PeriodCode(kpi.start_year, 1))
+    d = definitions[-1] if definitions else None  # in force at the end of the cycle
     return KpiSpec(
         id=kpi.id,
         code=kpi.code,
@@ -157,16 +171,37 @@ def _spec(kpi, d, interim: tuple[tuple[int, float], ...]) -> KpiSpec:
         scope=kpi.scope,
         aggregation=kpi.aggregation,
         frequency=kpi.frequency,
-        baseline=d.baseline_value if d else None,
+        baseline=d.baseline if d else None,
         baseline_year=d.baseline_year if d else None,
-        target=d.target_value if d else None,
+        target=d.target if d else None,
         target_year=d.target_year if d else None,
-        comparator=d.target_comparator if d else ">=",
+        comparator=d.comparator if d else ">=",
+        definitions=definitions,
         interim=interim,
         tolerance=kpi.tolerance,
         owner=kpi.owner,
         first_year=kpi.start_year,
         cycle_baseline_year=kpi.cycle_baseline_year,
+        cycle=kpi.cycle,
+        continues=kpi.continues,
+    )
+
+
+def _definitions(rows, cycle_start: PeriodCode) -> tuple[Definition, ...]:
+    """A KPI's definition rows as `kpis.spec.Definition`s in effective order; one stored without
+    a quarter applies from the cycle's first."""
+    return effective_order(
+        Definition(
+            version=r.version,
+            effective_from=parse_period(r.effective_from) if r.effective_from else cycle_start,
+            baseline=r.baseline_value,
+            baseline_year=r.baseline_year,
+            target=r.target_value,
+            target_year=r.target_year,
+            comparator=r.target_comparator,
+            reason=r.reason or "",
+        )
+        for r in rows
     )
 
 

@@ -29,6 +29,14 @@ DEMO_ACCOUNTS = (
 )
 
 
+# the stored "hash" of an invited user who has not chosen a password yet: no password matches it
+UNUSABLE_PASSWORD = "!invited"  # noqa: S105 - a marker, not a password
+
+
+def has_usable_password(password_hash: str) -> bool:
+    return not password_hash.startswith("!")
+
+
 class AccountError(ValueError):
     """A user cannot be created or changed as asked."""
 
@@ -132,7 +140,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if len(password) > MAX_PASSWORD:
         return None  # never hash more than any password may be
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.active:
+    if user is None or not user.active or not has_usable_password(user.password_hash):
         verify_password(_dummy_hash(), password)  # same work whether or not the account exists
         return None
     if not verify_password(user.password_hash, password):
@@ -186,10 +194,13 @@ def change_password(session: Session, user: User, current: str, new: str) -> int
     return ended
 
 
-def force_password_reset(session: Session, email: str, new: str | None = None) -> User:
+def force_password_reset(
+    session: Session, email: str, new: str | None = None, *, actor: User | None = None
+) -> User:
     """An administrator's reset: the user must choose a new password at the next sign-in (after
     signing in with `new`, when given, or with the old password); their sessions end now, and
-    their API tokens are revoked (a reset is what one does to an account thought compromised)."""
+    their API tokens are revoked (a reset is what one does to an account thought compromised).
+    `actor`: the administrator, when done from the pages (the command line has none)."""
     from data.tokens import revoke_tokens  # tokens name their user: imported here, not above
 
     user = find_user(session, email)
@@ -207,6 +218,7 @@ def force_password_reset(session: Session, email: str, new: str | None = None) -
         "user.password_reset_forced",
         "user",
         user.id,
+        user=actor,
         entity_id=user.entity_id,
         after={
             "email": user.email,

@@ -1,4 +1,4 @@
-"""Command line: `python -m etl template | ingest | export` (see docs/interfaces.md).
+"""Command line: `python -m etl template | ingest | export | remind` (see docs/interfaces.md).
 
 Each command imports what only it needs (openpyxl for templates, Flask's catalogues for Arabic),
 so that a batch ingest starts quickly."""
@@ -45,6 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     out = commands.add_parser("export", help="write every figure as CSV")
     out.add_argument("-o", "--output", required=True)
+    remind = commands.add_parser(
+        "remind", help="e-mail the due reminders and escalations (each once; safe from cron)"
+    )
+    remind.add_argument("--dry-run", action="store_true", help="print what would be sent, only")
+    remind.add_argument("--today", help="the day to act as of, YYYY-MM-DD (default: today)")
+    remind.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="first forget the messages a stopped run may or may not have sent, to send them again",
+    )
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -53,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         return _template(store, args)
     if args.command == "ingest":
         return _ingest(store, settings, args)
+    if args.command == "remind":
+        return _remind(store, settings, args)
     from etl.export import export_csv
 
     with store.session() as db:
@@ -72,6 +84,51 @@ def _template(store: Store, args) -> int:
     Path(args.output).write_bytes(data)
     print(f"wrote {args.output}")
     return 0
+
+
+def _remind(store: Store, settings: Settings, args) -> int:
+    """services.reminders does the work; this says what happened. Exit status 0 when every
+    due message was sent, 1 when some were not (they are due again next run), 2 on bad usage."""
+    from services import reminders
+
+    try:
+        today = reminders.today_of(args.today)
+    except ValueError:
+        print(f"error: --today must be a date like 2025-10-30, not {args.today!r}", file=sys.stderr)
+        return 2
+    if not args.dry_run and not settings.smtp_url:
+        print(
+            "error: no mail server configured: set SMTP_URL (e.g. smtp://mail.example.om:25, "
+            "smtp+starttls://user:password@host:587) and MAIL_FROM; --dry-run shows what would "
+            "be sent without one",
+            file=sys.stderr,
+        )
+        return 2
+    if args.resend_unknown and not args.dry_run:
+        print(f"{reminders.release_unknown(store)} unknown messages will be sent again")
+    outcome = reminders.run(
+        store,
+        today,
+        smtp_url=settings.smtp_url,
+        sender=settings.mail_from,
+        public_url=settings.public_url,
+        dry_run=args.dry_run,
+    )
+    for claim in outcome.unknown:
+        print(
+            f"unknown: {claim}: a run stopped while sending it; check the mail server's log, "
+            "then run `python -m etl remind --resend-unknown` if it did not leave",
+            file=sys.stderr,
+        )
+    if outcome.error:
+        print(
+            f"error: {outcome.error}; {len(outcome.failed)} messages not sent, due again at "
+            "the next run",
+            file=sys.stderr,
+        )
+    if not args.dry_run:
+        print(f"{len(outcome.sent)} sent, {len(outcome.failed)} not sent")
+    return 0 if outcome.ok else 1
 
 
 def _translations(settings: Settings, lang: str):

@@ -8,10 +8,14 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from data.analytics import reporting_spans
+from data.cycles import cycle_code_of
 from data.models import Entity, EntityKpi, Observation, Period, Submission
 from data.queries import kpi_specs
 from etl.contract import DueKpi
 from etl.load import code_ids
+from etl.messages import Problem
+from kpis.expected import is_expected
 from kpis.path import expected_at
 from kpis.periods import PeriodCode, parse_period, reporting_period
 from kpis.spec import KpiSpec
@@ -34,6 +38,26 @@ _HISTORY = (
     )
     .order_by(Period.end_date, Submission.reviewed_at)
 )
+
+
+class NotReporting(ValueError):
+    """A template asked for a quarter its entity does not report (kpis.expected)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.render())
+        self.problem = problem
+
+
+def not_reporting(session: Session, entity_code: str, quarter: PeriodCode) -> Problem | None:
+    """Why `entity_code` sends nothing for `quarter` (before its first quarter, or from its
+    deactivation on), or None when it is expected then: the rule is kpis.expected's."""
+    span = reporting_spans(session).get(entity_code)
+    if span is None or is_expected(span, quarter):
+        return None
+    params = {"entity": entity_code, "period": quarter.code}
+    if span.first is not None and quarter < span.first:
+        return Problem("before_first_period", {**params, "first": span.first.code})
+    return Problem("after_deactivation", {**params, "until": span.until.code})
 
 
 def due_kpis(
@@ -83,13 +107,14 @@ def _due_in(session: Session, quarter: PeriodCode) -> list[tuple[KpiSpec, Period
     read once per session and this once per quarter, not per entity."""
     key = f"due_in:{quarter.code}"
     if key not in session.info:
-        if "kpi_specs" not in session.info:
-            session.info["kpi_specs"] = kpi_specs(session)
+        cycle = cycle_code_of(session, quarter)  # the KPIs of the cycle the quarter belongs to
+        if f"kpi_specs:{cycle}" not in session.info:
+            session.info[f"kpi_specs:{cycle}"] = kpi_specs(session, cycle)
         due = []
-        for spec in session.info["kpi_specs"]:
+        for spec in session.info[f"kpi_specs:{cycle}"]:
             period = reporting_period(spec.frequency, quarter, spec.base_year)
-            if period is not None:
-                due.append((spec, period))
+            if period is not None:  # checked against the definition in force at the period
+                due.append((spec.in_force(period), period))
         session.info[key] = due
     return session.info[key]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from data.audit import audit_event, record_all
 from data.models import Entity, Period, Submission, Upload, User, utcnow
-from etl.due import History, due_kpis, official_histories
+from etl.due import History, due_kpis, not_reporting, official_histories
 from etl.load import (
     Pending,
     StoredFile,
@@ -536,4 +536,4 @@ def _who_and_when(
         return Problem("locked_period", {"period": row.code})
     if code.end >= batch.today:
         return Problem("future_period", {"period": row.code, "end": code.end.isoformat()})
-    return None
+    return not_reporting(batch.session, entity_code, code)

@@ -17,7 +17,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from data.audit import audit_event, record_all
-from data.models import Entity, Kpi, Observation, Period, Submission, User, utcnow
+from data.cycles import cycle_code_of, kpi_ids
+from data.models import Entity, Observation, Period, Submission, User, utcnow
 
 
 class Coded(Protocol):
@@ -230,14 +231,23 @@ def code_ids(session: Session, model) -> dict[str, int]:
     return session.info[key]
 
 
+def _kpi_ids_of(session: Session, period: str) -> dict[str, int]:
+    """KPI code -> id in the cycle `period` belongs to (codes repeat across cycles), read once
+    per session and period."""
+    key = f"kpi_ids:{period}"
+    if key not in session.info:
+        session.info[key] = kpi_ids(session, cycle_code_of(session, period))
+    return session.info[key]
+
+
 def _add_observations(session: Session, submitted: Sequence[Pending]) -> None:
     """Every row of every submission in one INSERT rather than an ORM object per row."""
-    kpi_ids, period_ids = code_ids(session, Kpi), code_ids(session, Period)
+    period_ids = code_ids(session, Period)
     rows = [
         {
             "submission_id": item.id,
             "entity_id": item.entity.id,
-            "kpi_id": kpi_ids[row.kpi_code],
+            "kpi_id": _kpi_ids_of(session, row.period)[row.kpi_code],
             "period_id": period_ids[row.period],
             "value": row.value,
             "numerator": row.numerator,

@@ -60,6 +60,14 @@ MESSAGES = {
         "unlock it if a figure must change."
     ),
     "future_period": N_("%(period)s has not ended yet; submit its figures after %(end)s."),
+    "before_first_period": N_(
+        "%(entity)s reports from %(first)s on: nothing is expected for %(period)s. Choose "
+        "%(first)s or a later quarter."
+    ),
+    "after_deactivation": N_(
+        "%(entity)s no longer reports from %(until)s on: nothing is expected for %(period)s. "
+        "Ask the administrator if it should report again."
+    ),
     "not_allowed": N_("You may only submit figures for your own entity."),
     "duplicate_file": N_("This exact file was already received on %(date)s; nothing changed."),
     "ingest_failed": N_(
@@ -321,6 +329,7 @@ MESSAGES = {
 
 LEFT_TO_RIGHT = frozenset(
     {"cell", "period", "end", "date", "found", "raw", "char", "part", "ref", "error", "other"}
+    | {"first", "until", "entity"}
     | {"formula", "shown", "saved", "format", "column", "row"}
 )
 

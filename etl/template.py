@@ -13,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.analytics import current_cycle
+from data.cycles import cycle_of
 from data.models import Entity, Period
 from etl.contract import (
     ABOUT_FIELDS,
@@ -27,7 +27,7 @@ from etl.contract import (
     DueKpi,
     header_label,
 )
-from etl.due import due_kpis
+from etl.due import NotReporting, due_kpis, not_reporting
 from kpis.periods import parse_period
 
 HEADER_FILL = PatternFill("solid", fgColor="0B4F6C")
@@ -227,7 +227,9 @@ def template_bytes(db: Session, entity_code: str, period: str) -> bytes:
         or db.scalar(select(Period.id).where(Period.code == quarter.code)) is None
     ):
         raise ValueError(f"{period!r} is not a quarter of the programme (e.g. 2025-Q3)")
-    cycle = current_cycle(db)
+    if problem := not_reporting(db, entity.code, quarter):
+        raise NotReporting(problem)
+    cycle = cycle_of(db, quarter)
     return build_template(
         entity.code,
         entity.name_en,

@@ -6,7 +6,7 @@ Everything here is pure: the pages fetch figures (data.analytics) and hand them 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,7 +54,9 @@ class Point:
 
 @dataclass(frozen=True)
 class Picture:
-    """Where a KPI (nationally, or for one entity) stands at the as-of quarter."""
+    """Where a KPI (nationally, or for one entity) stands at the as-of quarter. `spec` is the KPI
+    as its current period is rated: with the baseline and target in force then (a restatement
+    from a later quarter does not re-rate it); `spec.definitions` holds every version."""
 
     spec: KpiSpec
     series: tuple[Point, ...]
@@ -96,7 +98,6 @@ def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -
     """Status, progress and forecast from a series of points keyed by period."""
     periods = due_periods(spec, as_of)
     first = path_start((p, values[p].value) for p in periods if p in values)
-    start = spec.baseline if spec.baseline is not None else (first[1] if first else None)
     series = tuple(
         _with_expected(spec, values.get(p) or Point(p, None, None), first) for p in periods
     )
@@ -105,23 +106,26 @@ def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -
         # the latest figure reported; an invalid one is not passed over for an older one
         current = next((p for p in reversed(series) if p.value is not None or p.invalid), current)
     previous = series[-2] if len(series) > 1 else None
+    # the current period is rated by the definition in force then (kpis.spec.in_force)
+    rated = spec.in_force(current.period) if current else spec
+    start = rated.baseline if rated.baseline is not None else (first[1] if first else None)
     judged = status(
         current.value if current else None,
         current.expected if current else None,
-        spec.target,
+        rated.target,
         start,
         lower_is_better=spec.lower_is_better,
         tolerance=spec.tolerance,
         due=current is not None,
     )
     return Picture(
-        spec,
+        rated,
         series,
         current,
         previous,
         start,
         judged,
-        progress(current.value if current else None, start, spec.target),
+        progress(current.value if current else None, start, rated.target),
         ahead(spec, series, as_of),
     )
 
@@ -139,6 +143,8 @@ def ahead(spec: KpiSpec, series: Sequence[Point], as_of: PeriodCode) -> Forecast
     """The final verdict once the target period is reported (by `as_of`), from that figure;
     before, the projection of the series to the end of the target year."""
     settling = target_period(spec)
+    if settling is not None:  # judged by the definition in force when the target is settled
+        spec = spec.in_force(settling)
     if settling is not None and settling.end <= as_of.end:
         reported = next((p for p in series if p.period == settling and p.value is not None), None)
         if reported is not None:
@@ -155,7 +161,9 @@ def ahead(spec: KpiSpec, series: Sequence[Point], as_of: PeriodCode) -> Forecast
 
 
 def _with_expected(spec: KpiSpec, point: Point, first: FirstValue | None) -> Point:
-    expected = expected_at(spec, point.period, first)
+    """The point with the value expected on the path of the definition in force at its period:
+    after a restatement the path follows the restated baseline and target."""
+    expected = expected_at(spec.in_force(point.period), point.period, first)
     return Point(point.period, point.value, expected, point.national, point.invalid)
 
 
@@ -167,15 +175,24 @@ def by_kpi(figures: Iterable[Observed]) -> dict[str, list[Observed]]:
 
 
 def national_picture(
-    spec: KpiSpec, figures: Sequence[Observed], expected_entities: int, as_of: PeriodCode
+    spec: KpiSpec,
+    figures: Sequence[Observed],
+    expected_entities: int | Callable[[PeriodCode], int],
+    as_of: PeriodCode,
 ) -> Picture:
-    """The nation's figure per period by the KPI's aggregation rule, with coverage."""
+    """The nation's figure per period by the KPI's aggregation rule, with coverage against the
+    entities expected (a number, or per period: kpis.expected.expected_entities)."""
     per_period: dict[PeriodCode, list[Figure]] = defaultdict(list)
     for f in figures:
         per_period[f.period].append(Figure(f.entity, f.value, f.numerator, f.denominator))
-    expected = 1 if spec.scope == "national" else expected_entities
     points = {}
     for period, group in per_period.items():
+        if spec.scope == "national":
+            expected = 1
+        elif callable(expected_entities):
+            expected = expected_entities(period)
+        else:
+            expected = expected_entities
         combined = national(spec.aggregation, group, expected)
         invalid = combined.value is None and combined.invalid > 0
         points[period] = Point(period, combined.value, None, combined, invalid)
@@ -200,7 +217,10 @@ def entity_progress(
 ) -> dict[str, float | None]:
     """Each entity's progress to target at `as_of` (for scores): the light part of a picture."""
     due = due_periods(spec, as_of)
-    if not due or not spec.has_target:
+    if not due:
+        return {}
+    spec = spec.in_force(due[-1])  # progress at the last period due, by its definition
+    if not spec.has_target:
         return {}
     per_entity: dict[str, dict[PeriodCode, float]] = defaultdict(dict)
     for f in figures:

@@ -14,10 +14,13 @@ RETURNED = Status.RETURNED
 LATE = "late"
 MISSING = "missing"
 OPEN = "open"
+NOT_EXPECTED = "not_expected"  # before the entity's first quarter or after it was deactivated
 
 
-def deadline(period_end: date, days: int = DEADLINE_DAYS) -> date:
-    return period_end + timedelta(days=days)
+def deadline(period_end: date, override: date | None = None, days: int = DEADLINE_DAYS) -> date:
+    """A quarter's deadline, the one rule every page, count and reminder uses: the office's
+    override where it set one for the quarter (`Period.deadline`), else `days` after its end."""
+    return override if override is not None else period_end + timedelta(days=days)
 
 
 def on_time(received: datetime | date | None, due: date) -> bool:
@@ -73,8 +76,9 @@ class Tally:
 
 
 def tally(cells: list[Cell]) -> Tally:
-    """Count KPI figures over cells; `open` quarters are not yet expected."""
-    counted = [c for c in cells if c.state != OPEN]
+    """Count KPI figures over cells; `open` quarters are not yet expected, and quarters an entity
+    does not report (kpis.expected) never are."""
+    counted = [c for c in cells if c.state not in (OPEN, NOT_EXPECTED)]
     return Tally(
         expected=sum(c.due for c in counted),
         received=sum(min(c.received, c.due) for c in counted if c.state != MISSING),

@@ -51,4 +51,5 @@ CELL_WORDS = {  # the completeness grid: one entity, one quarter
     "late": N_("Late"),
     "missing": N_("Missing"),
     "open": N_("Not yet due"),
+    "not_expected": N_("Not expected"),  # the entity does not report that quarter
 }

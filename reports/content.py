@@ -10,10 +10,12 @@ from datetime import date
 
 from data import analytics as queries
 from data.cache import ResultCache
+from data.cycles import cycle_code_of, cycle_of
 from data.db import Store
+from data.deadlines import quarter_deadline
 from data.queries import kpi_specs
 from kpis.analysis import Picture
-from kpis.completeness import Cell, Tally, tally
+from kpis.completeness import NOT_EXPECTED, Cell, Tally, tally
 from kpis.forecast import LIKELY, UNLIKELY
 from kpis.periods import parse_period
 from kpis.spec import KpiSpec
@@ -160,7 +162,7 @@ def gather(store: Store, period: str, stamp: EditionStamp) -> Report:
         choices = quarter_options(db)
         if period not in choices:
             raise LookupError(f"no figures for quarter {period}")
-        cycle = queries.current_cycle(db)
+        cycle = cycle_of(db, period)
     prog = programme(store, ResultCache(size=1), scope_for(COMMITTEE, period, False, choices))
     lines = {spec.code: kpi_line(spec, prog.national[spec.code], prog) for spec in prog.specs}
     entities = {code: _named(row) for code, row in prog.entity_names.items()}
@@ -205,9 +207,9 @@ def kpi_line(spec: KpiSpec, pic: Picture, prog: Programme) -> KpiLine:
         reported=reported,
         expected_entities=expected,
         expected=pic.expected,
-        target=spec.target,
-        target_year=spec.target_year,
-        comparator=spec.comparator,
+        target=pic.spec.target,  # the target the period shown is rated by (kpis.spec.in_force)
+        target_year=pic.spec.target_year,
+        comparator=pic.spec.comparator,
         status=pic.status,
         progress=pic.progress,
         verdict=pic.forecast.verdict,
@@ -258,16 +260,21 @@ def needs(
 
 
 def quarter_cells(db, period: str, today: date) -> list[tuple[str, Cell]]:
-    """(entity code, its quarter's cell) for every active entity, by the /completeness page's
-    rule (services.overview.reporting_cell), as it stands on `today`."""
+    """(entity code, its quarter's cell) for every entity expected in the quarter (kpis.expected),
+    by the /completeness page's rule (services.overview.reporting_cell), as it stands on `today`."""
     quarter = parse_period(period)
-    specs = kpi_specs(db)
-    assigned = queries.assignments(db)
+    specs = kpi_specs(db, cycle_code_of(db, quarter))
+    assigned = queries.assignments(db, cycle_code_of(db, quarter))
     received = {(r.entity, r.period): r for r in queries.received(db)}
-    return [
-        (e.code, overview.reporting_cell(e.code, quarter, specs, assigned, received, today))
-        for e in queries.entities(db)
+    due_day = quarter_deadline(db, quarter)
+    cells = [
+        (
+            e.code,
+            overview.reporting_cell(e.code, quarter, specs, assigned, received, today, due_day),
+        )
+        for e in queries.entities(db, deactivated=True)
     ]
+    return [(code, cell) for code, cell in cells if cell.state != NOT_EXPECTED]
 
 
 def _completeness(

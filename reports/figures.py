@@ -12,15 +12,18 @@ from sqlalchemy.orm import Session, aliased
 
 from data import analytics as queries
 from data.cache import ResultCache
+from data.cycles import cycle_code_of
 from data.db import Store
+from data.deadlines import quarter_deadline
 from data.models import Entity, Kpi, Observation, Period, Submission
 from data.queries import kpi_specs
 from kpis.analysis import Picture
-from kpis.completeness import Cell, cell_state, deadline, on_time
-from kpis.periods import PeriodCode, parse_period, reporting_period
+from kpis.completeness import Cell, cell_state, on_time
+from kpis.periods import PeriodCode, parse_period
 from kpis.spec import KpiSpec
 from services import api_view
 from services.actors import Actor, Role
+from services.overview import due_count
 from services.programme import Programme, programme, quarter_options, scope_for
 
 COMMITTEE = Actor(Role.COMMITTEE)
@@ -106,7 +109,7 @@ def read_edition(store: Store, period: str) -> EditionFigures:
             raise UnknownPeriod(period)
         choices = quarter_options(db)
         entities = queries.entities(db)
-        tracks = queries.tracks(db)
+        tracks = queries.tracks(db, cycle_code_of(db, quarter))
         figures = entity_figures(db, quarter)
         completeness = quarter_completeness(db, quarter, entities)
     scope = scope_for(COMMITTEE, quarter.code, False, [quarter.code, *choices])
@@ -155,19 +158,14 @@ def quarter_completeness(
 ) -> list[Completeness]:
     """Per entity: KPIs due in the quarter, figures received, the state of its submission as of
     the deadline's day after (so the same store always gives the same table)."""
-    specs = kpi_specs(session)
-    assigned = queries.assignments(session)
+    specs = kpi_specs(session, cycle_code_of(session, quarter))
+    assigned = queries.assignments(session, cycle_code_of(session, quarter))
     received = {(r.entity, r.period): r for r in queries.received(session)}
-    due_day = deadline(quarter.end)
+    due_day = quarter_deadline(session, quarter)
     as_of = _day_after(due_day)
     result = []
     for entity in entities:
-        due = sum(
-            1
-            for s in specs
-            if entity.code in assigned.get(s.code, ())
-            and reporting_period(s.frequency, quarter, s.base_year)
-        )
+        due = due_count(entity.code, quarter, specs, assigned)  # none where not expected
         if not due:
             continue
         row = received.get((entity.code, quarter.code))

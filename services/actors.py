@@ -68,6 +68,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_DEADLINES: OFFICE,
 }
 
+# Who is e-mailed about a quarter (services/reminders.py): reminders go to the entity's team,
+# escalations of late entities to the programme office's supervisors.
+REMINDED = Role.ENTITY
+ESCALATED_TO = Role.SUPERVISOR
+
 # An entity team acts only on its own entity: for these, `entity` must be the actor's own.
 OWN_ENTITY_ONLY = frozenset(
     {

@@ -11,6 +11,7 @@ from data.cache import ResultCache
 from data.db import Store
 from data.queries import kpi_specs
 from kpis.analysis import Picture
+from kpis.expected import expected_entities
 from kpis.periods import parse_period
 from kpis.spec import KpiSpec
 from kpis.status import STATUSES
@@ -34,6 +35,8 @@ KPI_FIELDS = (
     "target_year",
     "comparator",
     "owner",
+    "cycle",
+    "continues",
 )
 # the programme's per-KPI picture flattened to one CSV row (nested objects joined by "_")
 PROGRAMME_CSV_FIELDS = (
@@ -57,7 +60,8 @@ PROGRAMME_CSV_FIELDS = (
 
 
 def kpi_catalogue(session: Session, actor: Actor) -> list[dict]:
-    """Every active KPI with the definition in force."""
+    """Every active KPI of every cycle with the definition in force, its cycle and the KPI of
+    the cycle before that it continues (a code may repeat from one cycle to the next)."""
     require(actor, Action.VIEW_PROGRAMME)
     return [{name: getattr(spec, name) for name in KPI_FIELDS} for spec in kpi_specs(session)]
 
@@ -137,7 +141,10 @@ def coverage(spec: KpiSpec, pic: Picture, prog: Programme) -> dict:
     national = pic.current.national if pic.current else None
     if national is not None:
         return {"reported": national.reported, "expected": national.expected}
-    expected = 1 if spec.scope == "national" else len(prog.assigned.get(spec.code, ()))
+    period = pic.current.period if pic.current else prog.scope.as_of
+    expected = (
+        1 if spec.scope == "national" else len(expected_entities(prog.assigned, spec.code, period))
+    )
     return {"reported": 0, "expected": expected}
 
 

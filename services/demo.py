@@ -14,6 +14,7 @@ from data.models import Entity, EntityKpi, Kpi, Period, ProgrammeCycle, Submissi
 from data.queries import kpi_specs
 from etl.load import Row, load_submission
 from etl.workflow import approve, return_for_changes
+from kpis.completeness import deadline as quarter_deadline  # a fresh store: no override yet
 from kpis.periods import PeriodCode, quarters, reporting_period
 from services.actors import Role
 
@@ -92,11 +93,14 @@ def seed_demo(session: Session, scale: int = 1) -> int:
     if demo_present(session):
         return 0
     entities = _entities(session, scale)
-    kpis = session.scalars(select(Kpi).where(Kpi.active).order_by(Kpi.position)).all()
+    first = session.scalars(select(ProgrammeCycle).order_by(ProgrammeCycle.start_year)).first()
+    kpis = session.scalars(
+        select(Kpi).where(Kpi.active, Kpi.cycle_id == first.id).order_by(Kpi.position)
+    ).all()
     periods = {p.code: p for p in session.scalars(select(Period))}
-    cycle = DemoCycle.of(session.scalars(select(ProgrammeCycle)).first())
+    cycle = DemoCycle.of(first)  # the history is of the first cycle, whatever came after it
     reviewer = session.scalar(select(User).where(User.role == Role.SUPERVISOR).order_by(User.id))
-    cumulative = frozenset(s.code for s in kpi_specs(session) if s.cumulative)
+    cumulative = frozenset(s.code for s in kpi_specs(session, first.code) if s.cumulative)
     made = 0
     for entity in entities:
         assigned = _assigned(session, entity, kpis)
@@ -233,7 +237,7 @@ def _entity_row(kpi, entity, period, prof, cycle: DemoCycle, rng, cumulative: bo
 
 
 def _submit(session, entity, period, rows, rng, prof, reviewer, quarter, cycle) -> int:
-    deadline = datetime.combine(quarter.end + timedelta(days=30), time(12))
+    deadline = datetime.combine(quarter_deadline(quarter.end), time(12))
     late = rng.random() < prof.late_rate
     uploaded = deadline + timedelta(days=rng.randint(3, 40) if late else -rng.randint(2, 25))
     first = load_submission(session, entity, period, rows, uploader=None, at=uploaded, is_demo=True)

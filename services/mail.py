@@ -35,8 +35,8 @@ def message(mail: Mail, sender: str) -> EmailMessage:
     built["To"] = mail.to
     built["Subject"] = mail.subject
     built["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-    built["Content-Language"] = mail.language
     built.set_content(mail.body)
+    built["Content-Language"] = mail.language  # after set_content, which drops Content-* headers
     return built
 
 

@@ -13,10 +13,13 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from data import analytics as queries
+from data.cycles import cycle_code_of
+from data.deadlines import quarter_deadline
 from data.queries import kpi_specs
 from kpis.aggregate import Figure
 from kpis.analysis import Picture, target_period
-from kpis.completeness import Cell, Tally, cell_state, deadline, on_time, tally
+from kpis.completeness import NOT_EXPECTED, Cell, Tally, cell_state, on_time, tally
+from kpis.expected import entity_expected
 from kpis.forecast import LIKELY, MET, NOT_MET, UNLIKELY
 from kpis.periods import PeriodCode, parse_period, reporting_period
 from kpis.prescriptive import entity_gaps, gain_per_quarter, heaviest, quarters_left, shares
@@ -98,7 +101,10 @@ def headline(prog: Programme, completeness: tuple[int, int] | None = None) -> He
 
 
 def due_count(entity: str, quarter: PeriodCode, specs, assigned: Mapping[str, set[str]]) -> int:
-    """KPIs an entity owes in `quarter`'s template (annual ones in the fourth quarter)."""
+    """KPIs an entity owes in `quarter`'s template (annual ones in the fourth quarter); none in a
+    quarter it does not report (kpis.expected)."""
+    if not entity_expected(assigned, entity, quarter):
+        return 0
     return sum(
         1
         for s in specs
@@ -107,12 +113,16 @@ def due_count(entity: str, quarter: PeriodCode, specs, assigned: Mapping[str, se
     )
 
 
-def reporting_cell(entity, quarter: PeriodCode, specs, assigned, received, today: date) -> Cell:
+def reporting_cell(
+    entity, quarter: PeriodCode, specs, assigned, received, today: date, due_day: date
+) -> Cell:
     """One entity's quarter for kpis.completeness: its state, KPIs due, figures received and
-    whether its first file came by the deadline. `received` maps (entity, quarter code) to
-    data.analytics.Received."""
+    whether its first file came by the deadline `due_day` (data.deadlines: the office's override
+    or the default rule). `received` maps (entity, quarter code) to data.analytics.Received. A
+    quarter the entity does not report is `not_expected`, whatever came (kpis.expected)."""
+    if not entity_expected(assigned, entity, quarter):
+        return Cell(NOT_EXPECTED, 0)
     row = received.get((entity, quarter.code))
-    due_day = deadline(quarter.end)
     first = row.first_received if row else None
     state = cell_state(row.status if row else None, first, due_day, today)
     return Cell(
@@ -126,15 +136,23 @@ def reporting_cell(entity, quarter: PeriodCode, specs, assigned, received, today
 def quarter_tally(
     session: Session, period_code: str, entity: str | None = None, today: date | None = None
 ) -> Tally:
-    """The quarter's KPI figures expected, received, on time and approved, over every active
-    entity (or `entity` alone), as the /completeness page counts them."""
+    """The quarter's KPI figures expected, received, on time and approved, over every entity
+    expected in it (or `entity` alone), as the /completeness page counts them."""
     quarter = parse_period(period_code)
-    specs = kpi_specs(session)
-    assigned = queries.assignments(session)
-    codes = [e.code for e in queries.entities(session) if entity is None or e.code == entity]
+    cycle = cycle_code_of(session, quarter)
+    specs = kpi_specs(session, cycle)
+    assigned = queries.assignments(session, cycle)
+    codes = [
+        e.code
+        for e in queries.entities(session, deactivated=True)
+        if entity is None or e.code == entity
+    ]
     received = {(r.entity, r.period): r for r in queries.received(session)}
     day = today or date.today()
-    return tally([reporting_cell(e, quarter, specs, assigned, received, day) for e in codes])
+    due_day = quarter_deadline(session, quarter)
+    return tally(
+        [reporting_cell(e, quarter, specs, assigned, received, day, due_day) for e in codes]
+    )
 
 
 def quarter_completeness(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from data import analytics as queries
 from data.cache import ResultCache
+from data.cycles import cycle_code_of, cycles
 from data.db import Store
 from data.models import Entity, Period, Submission
 from data.queries import kpi_specs
@@ -26,7 +27,9 @@ from kpis.analysis import (
     national_picture,
 )
 from kpis.changes import Change, like_for_like
-from kpis.periods import PeriodCode, parse_period
+from kpis.expected import expected_entities
+from kpis.own_targets import OwnTargets, by_own_spec
+from kpis.periods import PeriodCode, parse_period, quarters
 from kpis.revisions import RevisionStanding, revision_standing
 from kpis.score import entity_score, ranks
 from kpis.spec import KpiSpec
@@ -68,6 +71,8 @@ class Programme:
     assigned: dict[str, set[str]]
     entity_names: dict[str, queries.NamedRow] = field(default_factory=dict)
     track_names: dict[str, queries.NamedRow] = field(default_factory=dict)
+    # KPI code -> entity -> its own (baseline, target): they rate its own figures (kpis.own_targets)
+    own_targets: dict[str, OwnTargets] = field(default_factory=dict)
     _pictures: dict[str, dict[str, Picture]] = field(default_factory=dict)
 
     def spec(self, code: str) -> KpiSpec | None:
@@ -80,7 +85,12 @@ class Programme:
             return {}
         if code not in self._pictures:
             figures = self.entity_figures.get(code, [])
-            self._pictures[code] = entity_pictures(spec, figures, self.scope.as_of)
+            own = self.own_targets.get(code, {})
+            self._pictures[code] = {
+                entity: pic
+                for rated, group in by_own_spec(spec, figures, own)
+                for entity, pic in entity_pictures(rated, group, self.scope.as_of).items()
+            }
         return self._pictures[code]
 
     @cached_property
@@ -92,7 +102,15 @@ class Programme:
             if spec.scope != "entity":
                 continue
             figures = self.ranking_figures.get(spec.code, [])
-            for entity, value in entity_progress(spec, figures, self.scope.as_of).items():
+            own = self.own_targets.get(spec.code, {})
+            progress = {
+                entity: value
+                for rated, group in by_own_spec(spec, figures, own)
+                for entity, value in entity_progress(rated, group, self.scope.as_of).items()
+            }
+            for entity, value in progress.items():
+                if self.entity_names and entity not in self.entity_names:
+                    continue  # a deactivated entity: its past figures count, it ranks no more
                 per_entity.setdefault(entity, []).append(value)
         return {e: entity_score(p) for e, p in per_entity.items()}
 
@@ -131,27 +149,35 @@ def programme(store: Store, cache: ResultCache, scope: Scope) -> Programme:
 
 
 def _read(store: Store, scope: Scope) -> Programme:
+    """The KPIs, tracks and figures of the cycle `scope.as_of` belongs to."""
     with store.session() as db:
-        specs = kpi_specs(db)
-        assigned = queries.assignments(db)
+        cycle = cycle_code_of(db, scope.as_of)
+        specs = kpi_specs(db, cycle)
+        assigned = queries.assignments(db, cycle)
         names = {e.code: e for e in queries.entities(db)}
-        track_names = {t.code: t for t in queries.tracks(db)}
-        shown = queries.figures(db, include_unapproved=scope.include_unapproved)
+        track_names = {t.code: t for t in queries.tracks(db, cycle)}
+        own_targets = queries.own_targets(db, cycle)
+        shown = queries.figures(db, include_unapproved=scope.include_unapproved, cycle=cycle)
         own = (
-            queries.figures(db, include_unapproved=True, entity=scope.own_entity)
+            queries.figures(db, include_unapproved=True, entity=scope.own_entity, cycle=cycle)
             if scope.own_entity
             else []
         )
-    return build(scope, specs, assigned, shown, own, names, track_names)
+    return build(scope, specs, assigned, shown, own, names, track_names, own_targets)
 
 
-def build(scope, specs, assigned, shown, own, names=None, track_names=None) -> Programme:
+def build(
+    scope, specs, assigned, shown, own, names=None, track_names=None, own_targets=None
+) -> Programme:
     """National pictures from `shown`; entities' figures from `own` for an entity user (its own
     entity only), from `shown` for everybody else."""
     grouped = by_kpi(f for f in shown if f.period.end <= scope.as_of.end)
     national = {
         s.code: national_picture(
-            s, grouped.get(s.code, []), len(assigned.get(s.code, ())), scope.as_of
+            s,
+            grouped.get(s.code, []),
+            lambda period, code=s.code: len(expected_entities(assigned, code, period)),
+            scope.as_of,
         )
         for s in specs
     }
@@ -159,22 +185,47 @@ def build(scope, specs, assigned, shown, own, names=None, track_names=None) -> P
         by_kpi(f for f in own if f.period.end <= scope.as_of.end) if scope.own_entity else grouped
     )
     return Programme(
-        scope, specs, national, detailed, grouped, assigned, names or {}, track_names or {}
+        scope,
+        specs,
+        national,
+        detailed,
+        grouped,
+        assigned,
+        names or {},
+        track_names or {},
+        own_targets or {},
     )
 
 
 def quarter_options(session: Session, today: date | None = None) -> list[str]:
     """Quarters with figures, the latest with approved figures first (the default "as of");
-    before anything is reported, the programme's last quarter ended."""
+    then the ended quarters of a cycle that has no figures yet (a cycle just begun can be
+    opened before its first figure); before anything is reported, the programme's last quarter
+    ended."""
+    today = today or date.today()
     latest = queries.latest_approved_quarter(session)
     choices = queries.reported_quarters(session)
     if not choices:
-        last = queries.last_quarter(session, today or date.today())
+        last = queries.last_quarter(session, today)
         return [last] if last else []
+    choices = _begun_without_figures(session, choices[0], today) + choices
     if latest in choices:
         choices.remove(latest)
         choices.insert(0, latest)
     return choices
+
+
+def _begun_without_figures(session: Session, newest: str, today: date) -> list[str]:
+    """Ended quarters, newest first, of the cycles that started after the newest quarter with
+    figures: none while a single cycle runs."""
+    after = parse_period(newest).year
+    return [
+        quarter.code
+        for cycle in reversed(cycles(session))
+        if cycle.start_year > after
+        for quarter in reversed(quarters(cycle.start_year, cycle.target_year))
+        if quarter.end < today
+    ]
 
 
 def revision_standings(

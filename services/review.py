@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from data.models import Period, Submission, User
 from etl.workflow import approve, lock_period, return_for_changes, unlock_period
+from kpis.revisions import Status
 from services.actors import Action, Actor, require
 
 
@@ -31,6 +32,17 @@ def decide(
     else:
         approve(session, submission, reviewer)
     return submission
+
+
+def decidable(status: str, is_current: bool = True) -> bool:
+    """Whether a submission still waits for a decision (approve or return): the pages show its
+    buttons live only then; `etl.workflow` refuses the step otherwise."""
+    return status == Status.SUBMITTED and is_current
+
+
+def lock_steps(locked: bool) -> tuple[bool, bool]:
+    """(may lock, may unlock) a quarter that is `locked` or not, as `etl.workflow` allows."""
+    return (not locked, locked)
 
 
 def set_lock(

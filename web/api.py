@@ -164,6 +164,11 @@ class KpiSchema(ma.Schema):
     target_year = ma.fields.Integer(allow_none=True)
     comparator = ma.fields.String()
     owner = ma.fields.String(allow_none=True)
+    cycle = ma.fields.String(metadata={"description": "the programme cycle, e.g. 2021-2025"})
+    continues = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "code of the KPI of the cycle before that this one continues"},
+    )
 
 
 class EntitySchema(ma.Schema):

@@ -55,6 +55,8 @@ OPEN_PREFIXES = ("/assets/",)
 OPEN_DATA = "/open-data"  # open to anonymous visitors only with OPEN_DATA_PUBLIC=1
 # exactly web/opendata.py's addresses: anything else below /open-data stays an unknown address
 PUBLIC_OPEN_DATA = re.compile(r"/open-data(/catalog\.jsonld|/file/[0-9]{1,18})?")
+# an invited user's one-time link (web/invite.py): a URL-safe token, nothing else below /invite
+INVITATION_LINK = re.compile(r"/invite/[A-Za-z0-9_-]{1,100}")
 # the read API authenticates (session or bearer token) and answers its refusals as JSON itself
 API_PREFIX = "/api/"
 OWN_ROUTES = ("auth", "files", "uploads", "opendata")
@@ -286,14 +288,15 @@ def _safe_next() -> str:
 
 
 def guard():
-    """Deny by default: only the sign-in page and static assets are open to anonymous users."""
+    """Deny by default: only the sign-in page, invitation links and static assets are open to
+    anonymous users (and the open data, when switched on)."""
     path = request.path
     if path.startswith(OPEN_PREFIXES):
         return None
     if path.startswith(API_PREFIX):
         return None  # web/api.py: its own authentication and access checks, JSON errors
     _remember_language()
-    if path in OPEN_PATHS or _public_open_data(path):
+    if path in OPEN_PATHS or _public_open_data(path) or INVITATION_LINK.fullmatch(path):
         return None
     if not current_user.is_authenticated:
         if path.startswith("/_") or request.method != "GET":

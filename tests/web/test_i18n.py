@@ -1,6 +1,7 @@
 """Every interface string has an Arabic translation; the language is chosen and remembered."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def interface_strings() -> set[str]:
     found = set()
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "N_": None}
-    for folder in ("web", "dashboards", "etl", "kpis"):
+    for folder in ("web", "dashboards", "etl", "kpis", "services"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map, keywords=keywords
         ):
@@ -34,6 +35,14 @@ def test_every_interface_string_has_an_arabic_translation():
     assert len(strings) > 40
     missing = sorted(s for s in strings if not (m := catalogue.get(s)) or not m.string or m.fuzzy)
     assert missing == [], f"strings without an Arabic translation (run make messages): {missing}"
+
+
+def test_no_message_is_defined_twice():
+    """Helpers append entries: a second definition of a message is a fatal error for gettext's
+    msgfmt (Babel keeps the last one silently)."""
+    blocks = re.findall(r'^msgid ((?:".*"\n)+)msgstr', PO.read_text(encoding="utf-8"), re.M)
+    ids = ["".join(re.findall(r'"(.*)"', block)) for block in blocks]
+    assert sorted({i for i in ids if i and ids.count(i) > 1}) == []
 
 
 def test_translations_keep_their_placeholders():

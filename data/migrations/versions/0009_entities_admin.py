@@ -8,8 +8,8 @@ Create Date: 2026-11-24
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 
 revision: str = '0009'
@@ -19,8 +19,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('entities', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_period', sa.String(length=7), nullable=True))
+        batch_op.add_column(sa.Column('deactivated_from', sa.String(length=7), nullable=True))
+    # the entities known so far report from the first quarter of the first cycle
+    op.execute(
+        "UPDATE entities SET first_period = ("
+        "SELECT CAST(MIN(start_year) AS VARCHAR(4)) || '-Q1' FROM programme_cycles) "
+        "WHERE EXISTS (SELECT 1 FROM programme_cycles)"
+    )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('entities', schema=None) as batch_op:
+        batch_op.drop_column('deactivated_from')
+        batch_op.drop_column('first_period')

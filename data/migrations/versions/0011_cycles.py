@@ -8,8 +8,8 @@ Create Date: 2026-11-24
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 
 revision: str = '0011'
@@ -19,8 +19,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    """A KPI may continue one of the cycle before (`python -m data import-cycle`)."""
+    with op.batch_alter_table("kpis") as batch_op:
+        batch_op.add_column(sa.Column("continues_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            op.f("fk_kpis_continues_id_kpis"), "kpis", ["continues_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("kpis") as batch_op:
+        batch_op.drop_constraint(op.f("fk_kpis_continues_id_kpis"), type_="foreignkey")
+        batch_op.drop_column("continues_id")
