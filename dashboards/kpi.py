@@ -104,6 +104,8 @@ def render(actor: Actor, data):
     allowed(f"/kpi/{code}")
     prog = programme(from_params(data))
     if prog.spec(code) is None:
+        if not _in_any_cycle(code):
+            return html.P(_("No such indicator"))
         return html.P(
             _(
                 "%(code)s is not an indicator of the cycle of %(period)s; choose a quarter of "
@@ -119,6 +121,11 @@ def render(actor: Actor, data):
         earlier_section(prog, code),
         kpi_reasons(actor, prog, code),
     ]
+
+
+def _in_any_cycle(code: str) -> bool:
+    with store_of(current_app).session() as db:
+        return any(s.code == code for s in kpi_specs(db))
 
 
 def earlier_section(prog: Programme, code: str) -> html.Section | None:
