@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dash import html
+from dash import dcc, html
 
 
 def table(
@@ -69,6 +69,38 @@ def select_field(
         name=name,
     )
     return field(label, control, component_id)
+
+
+def choice_options(choices: Sequence[tuple[str, str]]) -> list[html.Option]:
+    """(value, label) pairs as a datalist's options (the label is shown beside the value)."""
+    return [html.Option(value=value, label=label) for value, label in choices]
+
+
+def choices_id(control_id: str) -> str:
+    """The id of a `choice_input`'s suggestions, for a callback that changes them."""
+    return f"{control_id}-choices"
+
+
+def choice_input(
+    control_id: str, choices: Sequence[tuple[str, str]], placeholder: str = ""
+) -> html.Div:
+    """A text box that suggests `choices`, (value, label) pairs, in a native datalist: chosen or
+    typed, its `value` reaches the callbacks like a dropdown's. Dash's Dropdown injects inline
+    styles, which the Content Security Policy refuses."""
+    return html.Div(
+        [
+            dcc.Input(
+                id=control_id,
+                type="text",
+                list=choices_id(control_id),
+                placeholder=placeholder,
+                autoComplete="off",
+                className="choice-input",
+            ),
+            html.Datalist(choice_options(choices), id=choices_id(control_id)),
+        ],
+        className="choice",
+    )
 
 
 def filter_form(form_id: str, fields: Sequence, submit_label: str) -> html.Form:

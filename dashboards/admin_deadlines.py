@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from dashboards._access import guarded_callback, page_layout
-from dashboards._components import field, notice, table
+from dashboards._components import choice_input, choice_options, choices_id, field, notice, table
 from dashboards._text import ltr, when
 from data.db import store_of
 from kpis.completeness import DEADLINE_DAYS
@@ -72,13 +72,9 @@ def layout(**_kwargs):
     )
 
 
-def _options(quarters: list[QuarterDeadline]) -> list[dict]:
+def _options(quarters: list[QuarterDeadline]) -> list[tuple[str, str]]:
     """The quarters whose deadline may change (not locked), with the deadline in force."""
-    return [
-        {"label": f"{q.code} · {q.day.isoformat()}", "value": q.code}
-        for q in quarters
-        if not q.locked
-    ]
+    return [(q.code, f"{q.code} · {q.day.isoformat()}") for q in quarters if not q.locked]
 
 
 def _change_card(quarters: list[QuarterDeadline]) -> html.Section:
@@ -96,12 +92,7 @@ def _change_card(quarters: list[QuarterDeadline]) -> html.Section:
                 [
                     field(
                         _("Quarter"),
-                        dcc.Dropdown(
-                            id=QUARTER,
-                            options=options,
-                            clearable=False,
-                            placeholder=_("Choose a quarter"),
-                        ),
+                        choice_input(QUARTER, options, _("Choose a quarter")),
                         QUARTER,
                     ),
                     field(
@@ -249,7 +240,7 @@ def _refusal(error: DeadlineError) -> str:
     Output(RESULT, "children"),
     Output(QUARTERS, "children"),
     Output(LOG, "children"),
-    Output(QUARTER, "options"),
+    Output(choices_id(QUARTER), "children"),
     Input(SET, "n_clicks"),
     Input(CLEAR, "n_clicks"),
     State(QUARTER, "value"),
@@ -283,4 +274,9 @@ def change_deadline(actor: Actor, _set, _clear, quarter, day_text, reason):
         quarter=ltr(changed.code),
         day=ltr(changed.day.isoformat()),
     )
-    return notice(done, "success"), _quarters_table(quarters), _log_table(log), _options(quarters)
+    return (
+        notice(done, "success"),
+        _quarters_table(quarters),
+        _log_table(log),
+        choice_options(_options(quarters)),
+    )

@@ -12,7 +12,14 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from dashboards._access import current_actor, guarded_callback, page_layout
-from dashboards._components import field, filter_form, notice, select_field, table
+from dashboards._components import (
+    choice_input,
+    field,
+    filter_form,
+    notice,
+    select_field,
+    table,
+)
 from dashboards._restatements import governs_text, reason_text
 from dashboards._text import baseline_text, localized, ltr, target_text, unit_label, when
 from data.db import store_of
@@ -206,15 +213,7 @@ def _restate_card(found: KpiDefinitions) -> html.Section:
                     ),
                     field(
                         _("Applies from"),
-                        html.Div(
-                            dcc.Dropdown(
-                                id=FROM,
-                                options=[{"label": ltr(q), "value": q} for q in open_quarters],
-                                placeholder=_("Choose a quarter"),
-                                clearable=False,
-                            ),
-                            className="choice",
-                        ),
+                        choice_input(FROM, [(q, q) for q in open_quarters], _("Choose a quarter")),
                         FROM,
                     ),
                     field(

@@ -349,7 +349,7 @@ def _escalation_text(message: Message, public_url: str, _) -> tuple[str, str]:
     )
     lead = _(
         "These entities have not submitted their report for %(period)s, due on %(deadline)s. "
-        "Each of their users was reminded before the deadline, on it and after it.",
+        "Their users are reminded by e-mail before the deadline, on it and after it.",
         period=message.period,
         deadline=message.deadline.isoformat(),
     )

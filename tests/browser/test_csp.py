@@ -19,6 +19,12 @@ PAGES = {  # what shows that the page rendered: its figures, charts or form
     "/submissions": "#submissions-report, #submissions-result, main form, main h1",
     "/review": "#review-approve, main table, main h1",
     "/audit": "main table",
+    "/admin": "#admin-links",
+    "/admin/users": "#users-list table",
+    "/admin/entities": "main table",
+    "/admin/kpis": "#admin-kpis-from",
+    "/admin/cycles": "main h1",
+    "/admin/deadlines": "#deadlines-quarter",
 }
 # Every violation the page reports, from the moment the document starts (before Dash's scripts)
 LISTEN = """
