@@ -34,6 +34,7 @@ SUB_SUBMIT = "submissions-submit"
 SUB_RESULT = "submissions-result"
 SUB_HISTORY = "submissions-history"
 SUB_CONTEXT = "submissions-context"
+SUB_NOTICES = "submissions-notices"  # redrawn after Submit: a returned file answered leaves it
 
 dash.register_page(
     __name__, path="/submissions", title=lambda: _("Submissions"), name="Submissions"
@@ -59,7 +60,7 @@ def layout(entity: str | None = None, period: str | None = None, page=None, **_k
                     "submit it to the programme office."
                 )
             ),
-            notices_region(actor),
+            html.Div(notices_region(actor), id=SUB_NOTICES),
             _chooser(actor, entities, quarters, code, period),
             dcc.Store(id=SUB_CONTEXT, data={"entity": code, "period": period}),
             html.Section(
@@ -335,6 +336,7 @@ def report(outcome, file_name: str = "") -> html.Div:
     Output(SUB_SUBMIT, "disabled", allow_duplicate=True),
     Output(SUB_REPORT, "children", allow_duplicate=True),  # the upload card says what it is now
     Output(SUB_CHECKED, "data", allow_duplicate=True),  # submitted: nothing left to submit
+    Output(SUB_NOTICES, "children"),
     Input(SUB_SUBMIT, "n_clicks"),
     State(SUB_CHECKED, "data"),
     State(SUB_CONTEXT, "data"),
@@ -350,9 +352,10 @@ def submit_checked(actor: Actor, _clicks, upload_id, context, sent):
     history = _history_of(actor, code, context.get("period", ""))
     if outcome is None:
         message = notice(_("Upload and check a file first."), "error")
-        return message, history, True, no_update, None
+        return message, history, True, no_update, None, no_update
     name = sent.get("file") if isinstance(sent, dict) and isinstance(sent.get("file"), str) else ""
-    return _submitted(outcome), history, True, report(outcome, name), None
+    answer = _submitted(outcome), history, True, report(outcome, name), None
+    return *answer, notices_region(actor)
 
 
 def _submitted(outcome) -> html.Div:

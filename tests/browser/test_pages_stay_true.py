@@ -236,3 +236,47 @@ def test_review_page_after_a_decision_is_accessible(sign_in, live_server, lang):
     page.click("#review-approve")
     page.wait_for_selector("#review-approve[disabled]")
     assert axe_violations(page) == []
+
+
+def _check_and_submit(page, value: str, name: str) -> None:
+    """On the Submissions page as it is: template, fill, upload, check, submit."""
+    with page.expect_download() as download:
+        page.click("#submissions-template")
+    template = Path(download.value.path()).read_bytes()
+    page.set_input_files(
+        "#submissions-upload input[type=file]",
+        files=[
+            {"name": name, "mimeType": "application/octet-stream", "buffer": fill(template, value)}
+        ],
+    )
+    page.wait_for_selector(f"#submissions-report [role=status]:has-text('{name}')")
+    page.click("#submissions-submit")
+    page.wait_for_selector("#submissions-result .alert-success")
+
+
+def test_answering_a_returned_file_clears_its_notice_at_once(sign_in, live_server):
+    """The clerk's notice says the file came back and why; once a new file is submitted for
+    that quarter, the notice goes without a reload."""
+    reason = "Attach the evidence link for T1.5, please."
+    page = sign_in("entity")
+    page.goto(f"{live_server}/submissions?period=2025-Q1")
+    _check_and_submit(page, "46%", "moh-first.xlsx")
+    page.context.clear_cookies()
+    page = sign_in("supervisor")
+    page.goto(f"{live_server}/review")
+    page.locator("#review-queue a", has_text="2025-Q1").filter(has_text="MOH").first.click()
+    page.fill("#review-reason", reason)
+    page.click("#review-return")
+    page.wait_for_selector("#review-result .alert-success")
+    page.context.clear_cookies()
+    page = sign_in("entity")
+    page.goto(f"{live_server}/submissions?period=2025-Q1")
+    page.wait_for_selector("#submissions-notices")
+    assert reason in page.inner_text("#submissions-notices")
+    page.evaluate("window.__notReloaded = true")
+    _check_and_submit(page, "47%", "moh-again.xlsx")
+    page.wait_for_function(
+        "(r) => !document.querySelector('#submissions-notices').innerText.includes(r)", arg=reason
+    )
+    assert reason not in page.inner_text("#submissions-notices")
+    assert page.evaluate("window.__notReloaded === true")  # the same page, redrawn
