@@ -364,6 +364,14 @@ def refusal_text(refused: admin.EntityRefused) -> str:
             "Code: %(code)s is taken already; choose another.", code=params.get("code")
         ),
         "name_en_missing": _("Name in English: write the entity's name."),
+        "name_en_taken": _(
+            "Name in English: %(code)s has this name already; give each entity its own.",
+            code=params.get("code"),
+        ),
+        "name_ar_taken": _(
+            "Name in Arabic: %(code)s has this name already; give each entity its own.",
+            code=params.get("code"),
+        ),
         "name_ar_missing": _("Name in Arabic: write the entity's name."),
         "name_en_bad": _(
             "Name in English: at most %(limit)s characters, plain text.", limit=params.get("limit")

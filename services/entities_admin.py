@@ -172,6 +172,7 @@ def add_entity(
     first = _quarter(session, first_period, "first_period")
     if session.scalar(select(Entity.id).where(func.upper(Entity.code) == code)) is not None:
         raise EntityRefused("code_taken", code=code)
+    _names_free(session, names)
     entity = Entity(code=code, website=site, first_period=first, active=True, **names)
     session.add(entity)
     session.flush()
@@ -198,6 +199,7 @@ def rename(
     before = {key: getattr(entity, key) for key in wanted}
     if before == wanted:
         raise EntityRefused("unchanged", code=entity.code)
+    _names_free(session, wanted, but=entity.id)
     for key, value in wanted.items():
         setattr(entity, key, value)
     _audit(session, actor, "entity.rename", entity, before=before, after=wanted)
@@ -336,6 +338,19 @@ def _names(name_en: str, name_ar: str) -> dict[str, str]:
         if len(value) > NAME_MAX or not value.isprintable():
             raise EntityRefused(f"{key}_bad", limit=NAME_MAX)
     return names
+
+
+def _names_free(session: Session, names: dict[str, str], but: int | None = None) -> None:
+    """Two entities with one name could not be told apart on any page, list or report."""
+    for key in ("name_en", "name_ar"):
+        column = getattr(Entity, key)
+        other = session.scalar(
+            select(Entity.code).where(
+                func.lower(column) == names[key].lower(), Entity.id != (but or -1)
+            )
+        )
+        if other is not None:
+            raise EntityRefused(f"{key}_taken", code=other)
 
 
 def _text(value: str | None) -> str:

@@ -204,6 +204,8 @@ def test_each_change_is_audited_with_before_and_after(demo):
         ({"website": "javascript:alert(1)"}, "bad_website"),
         ({"first_period": "2025"}, "bad_quarter"),
         ({"first_period": "2031-Q1"}, "bad_quarter"),  # not a quarter of the programme
+        ({"name_en": "ministry of health"}, "name_en_taken"),  # MOH's, in another case
+        ({"name_ar": "وزارة الصحة"}, "name_ar_taken"),
     ],
 )
 def test_bad_input_is_refused_with_its_reason_and_changes_nothing(demo, fields, reason):
