@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from data.analytics import reporting_spans
 from data.cycles import cycle_code_of
-from data.models import Entity, EntityKpi, Observation, Period, Submission
+from data.models import Entity, EntityKpi, Kpi, Observation, Period, Submission
 from data.queries import kpi_specs
 from etl.contract import DueKpi
 from etl.load import code_ids
@@ -74,7 +74,10 @@ def due_kpis(
         if spec.id not in assigned and spec.owner != entity_code:
             continue
         official = history.get(spec.id, {})
-        past = list(official.values())
+        # a KPI that continues one of the cycle before: its last official value is the earlier
+        # KPI's (the template shows it, the check compares a jump with it); the path does not
+        earlier = history.get(_predecessors(session).get(spec.id, -1), {})
+        past = [*earlier.values(), *official.values()]
         due[spec.code] = DueKpi(
             code=spec.code,
             name_en=spec.name_en,
@@ -100,6 +103,16 @@ def _assignments(session: Session) -> dict[int, frozenset[int]]:
             pairs.setdefault(entity_id, set()).add(kpi_id)
         session.info["assignments"] = {e: frozenset(k) for e, k in pairs.items()}
     return session.info["assignments"]
+
+
+def _predecessors(session: Session) -> dict[int, int]:
+    """KPI id -> id of the KPI of the cycle before that it continues, read once per session."""
+    if "predecessors" not in session.info:
+        rows = session.execute(
+            select(Kpi.id, Kpi.continues_id).where(Kpi.continues_id.is_not(None))
+        )
+        session.info["predecessors"] = dict(rows.tuples().all())
+    return session.info["predecessors"]
 
 
 def _due_in(session: Session, quarter: PeriodCode) -> list[tuple[KpiSpec, PeriodCode]]:

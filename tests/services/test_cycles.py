@@ -241,3 +241,27 @@ def test_every_catalogue_problem_reads_in_arabic_with_its_placeholders():
         found = catalogue.get(message)
         assert found is not None and found.string, message
         assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(found.string))
+
+
+def test_a_continuing_kpis_template_shows_the_last_official_value_of_the_cycle_before(demo_store):
+    """T1.5 of 2026-2030 continues T1.5 of 2021-2025: MOH's 2026-Q1 row shows MOH's last official
+    T1.5 (and the upload check compares a jump with it); a new KPI has nothing before it."""
+    from etl.due import due_kpis, official_histories
+    from kpis.periods import parse_period
+
+    store = demo_store
+    _import(store)
+    with store.session() as db:
+        earlier = db.scalar(
+            select(Kpi.id)
+            .join(ProgrammeCycle)
+            .where(ProgrammeCycle.code != "2026-2030", Kpi.code == "T1.5")
+        )
+        moh = db.scalar(select(User.entity_id).where(User.email == ROLE_USERS["entity"][0]))
+        quarter = parse_period("2026-Q1")
+        before = official_histories(db, [moh], quarter)[moh][earlier]
+        due = due_kpis(db, "MOH", quarter)
+    assert list(before)[-1] == "2025-Q4"
+    assert due["T1.5"].previous == list(before.values())[-1]
+    assert due["T1.5"].history[-len(before) :] == tuple(before.values())
+    assert due["T1.7"].previous is None and due["T1.7"].history == ()
