@@ -78,6 +78,10 @@ MESSAGES = {
     "overlaps": N_(
         "The cycle %(value)s must start after the cycle %(other)s, which ends in %(end)s."
     ),
+    "not_next": N_(
+        "The cycle %(value)s must start in %(start)s, the year after the cycle %(other)s ends, "
+        "and last at most %(most)s years: cycles follow one another. Check the code."
+    ),
     "too_large": N_(
         "The file is larger than 1 MB: it is not a KPI catalogue. Upload the catalogue as CSV."
     ),
@@ -256,6 +260,9 @@ def import_cycle(
     return preview
 
 
+MAX_YEARS = 10  # the longest cycle accepted (the programme's run five years)
+
+
 def _check_cycle(session: Session, preview: Preview) -> ProgrammeCycle | None:
     """The cycle's years from its code, and the cycle before it (the latest in the store)."""
     match = CYCLE_CODE.fullmatch(preview.code)
@@ -280,6 +287,13 @@ def _check_cycle(session: Session, preview: Preview) -> ProgrammeCycle | None:
                 params={"value": preview.code, "other": previous.code, "end": previous.target_year},
             )
         )
+        return None
+    # a gap or an endless cycle is a typo (2062-2066 for 2026-2030), and a cycle once imported
+    # stays: it would block the real next cycle for good
+    next_start = previous.target_year + 1
+    if preview.start_year != next_start or preview.target_year - preview.start_year + 1 > MAX_YEARS:
+        params = {"value": preview.code, "start": next_start, "other": previous.code}
+        preview.problems.append(Problem("not_next", params={**params, "most": MAX_YEARS}))
         return None
     preview.earlier = previous.code
     preview.name_en = _named(previous.name_en, previous.code, preview.code)

@@ -41,12 +41,26 @@ def request_id() -> str:
     return g.request_id
 
 
-# a path that carries a secret (an invitation's one-time token) is logged without it
-SECRET_IN_PATH = re.compile(r"^(/invite/)[^/?#]+")
+# a path that carries a secret (an invitation's one-time token) is logged without it, also
+# where a log line quotes it (an access log's request line, `?next=/invite/…`, URL-encoded or not)
+SECRET_IN_PATH = re.compile(r"((?:/|%2F)invite(?:/|%2F))[^/?#&\s\"%]+", re.IGNORECASE)
+# the servers' own access logs, which never pass through the app's handler
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 
 def loggable_path(path: str) -> str:
     return SECRET_IN_PATH.sub(r"\1[token]", path)
+
+
+class SecretsOut(logging.Filter):
+    """On the servers' access logs: the line as logged, without an invitation's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = loggable_path(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
 
 
 class RequestContext(logging.Filter):
@@ -150,7 +164,15 @@ def server_error(error: InternalServerError):
         return message, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def keep_secrets_out_of_access_logs() -> None:
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SecretsOut) for f in logger.filters):
+            logger.addFilter(SecretsOut())
+
+
 def init_app(app: Flask) -> None:
     configure_logging(app.config.get("LOG_FILE"))
+    keep_secrets_out_of_access_logs()
     app.after_request(send_request_id)
     app.register_error_handler(InternalServerError, server_error)

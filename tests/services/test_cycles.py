@@ -265,3 +265,23 @@ def test_a_continuing_kpis_template_shows_the_last_official_value_of_the_cycle_b
     assert due["T1.5"].previous == list(before.values())[-1]
     assert due["T1.5"].history[-len(before) :] == tuple(before.values())
     assert due["T1.7"].previous is None and due["T1.7"].history == ()
+
+
+@pytest.mark.parametrize(
+    ("code", "years"), [("2062-2066", ("2062", "2066")), ("2026-2999", ("2026", "2999"))]
+)
+def test_a_cycle_that_does_not_follow_the_last_is_refused(store, code, years):
+    """A typo in the code would be for good (a cycle once imported stays and blocks the next):
+    the next cycle starts the year after the last ends and lasts at most ten years."""
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "baseline_2025", f"baseline_{int(years[0]) - 1}", 1
+    )
+    text = text.replace("target_2030", f"target_{years[1]}", 1)
+    before = _counts(store)
+    with store.session() as db:
+        preview = preview_cycle(db, ADMIN, code, text.encode())
+    assert [p.code for p in preview.problems] == ["not_next"]
+    assert "must start in 2026" in preview.problems[0].render()
+    with pytest.raises(CycleRefused), store.transaction() as db:
+        import_cycle(db, ADMIN, code, text.encode())
+    assert _counts(store) == before

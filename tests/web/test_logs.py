@@ -233,3 +233,31 @@ def test_an_invitations_token_never_reaches_the_log(failing_app):
         record = logging.LogRecord("tracker", logging.ERROR, __file__, 1, "on /review", (), None)
         RequestContext().filter(record)
     assert record.path == "/review" and record.getMessage() == "on /review"
+
+
+@pytest.mark.parametrize("logger_name", ["werkzeug", "gunicorn.access"])
+def test_the_servers_access_logs_never_show_an_invitations_token(failing_app, logger_name):
+    """The development server's and gunicorn's access logs write the request line themselves."""
+    import logging
+
+    token = "OojQaPZ76T73Mu0k40DbTKxCMSIdy1oHiM"
+    kept: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            kept.append(record.getMessage())
+
+    logger = logging.getLogger(logger_name)
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        logger.warning(
+            '%s - - [%s] "%s" 200 -', "127.0.0.1", "24/Nov/2026", f"GET /invite/{token} HTTP/1.1"
+        )
+        logger.warning("%s", f"GET /login?next=%2Finvite%2F{token} HTTP/1.1")
+        logger.warning("%s", "GET /review HTTP/1.1")
+    finally:
+        logger.removeHandler(handler)
+    assert not any(token in line for line in kept), kept
+    assert "/invite/[token]" in kept[0] and "%2Finvite%2F[token]" in kept[1]
+    assert kept[2] == "GET /review HTTP/1.1"
