@@ -207,9 +207,11 @@ def _log_table(log: list[LogRow]):
     return table(headers, rows, _("The latest reminders and escalations, the newest first"))
 
 
-def _parse_day(text: str | None) -> date | None:
+def _parse_day(text: object) -> date | None:
+    if not isinstance(text, str):
+        return None
     try:
-        return date.fromisoformat((text or "").strip())
+        return date.fromisoformat(text.strip())
     except ValueError:
         return None
 
@@ -219,6 +221,14 @@ def _refusal(error: DeadlineError) -> str:
     return {
         "no_quarter": _("Choose a quarter first."),
         "no_reason": _("Write the reason for the change: it goes into the audit trail."),
+        "bad_reason": _(
+            "The reason: one line of plain text, at most %(limit)s characters.",
+            limit=values.get("limit", ""),
+        ),
+        "unchanged": _(
+            "%(quarter)s has this deadline already: nothing to change.",
+            quarter=ltr(values.get("quarter", "")),
+        ),
         "locked": _(
             "%(quarter)s is locked: its deadline cannot change. Unlock it on the review page "
             "first.",
@@ -257,7 +267,7 @@ def change_deadline(actor: Actor, _set, _clear, quarter, day_text, reason):
         message = notice(
             _(
                 "Write the new deadline as year-month-day, e.g. 2025-11-15; you wrote '%(text)s'.",
-                text=day_text or "",
+                text=day_text if isinstance(day_text, str) else "",
             ),
             "error",
         )

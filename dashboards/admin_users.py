@@ -253,6 +253,11 @@ def _refusal(refused: AccountRefused) -> str:
         "entity_unknown": _("There is no entity with the code %(code)s.", code=refused.detail),
         "entity_not_allowed": _("Only entity teams belong to an entity."),
         "language": _("Choose the language of the invitation: English or Arabic."),
+        "name": _("Name: one line of plain text, at most 200 characters."),
+        "entity_inactive": _(
+            "This entity is deactivated: it has no team any more. Reactivate it on the Entities "
+            "page first."
+        ),
         "not_found": _("Choose a user in the list first."),
         "unchanged": _("Nothing to change: the user is already so."),
         "self_disable": _(

@@ -60,6 +60,8 @@ REFUSALS = {
     "entity_unknown": "unknown entity code",
     "entity_not_allowed": "only entity users belong to an entity",
     "language": "the language is en or ar",
+    "name": "the name is one line of plain text, at most 200 characters",
+    "entity_inactive": "the entity is deactivated: it has no team any more",
     "not_found": "no such user",
     "unchanged": "nothing to change",
     "self_disable": "an administrator cannot disable their own account",
@@ -194,7 +196,7 @@ def invite(
     entity = _entity_for(session, role, entity_code)
     user = User(
         email=email,
-        name=(name or "").strip()[:NAME_MAX] or email,
+        name=_name(name) or email,
         role=role,
         password_hash=UNUSABLE_PASSWORD,
         entity_id=entity.id if entity else None,
@@ -460,8 +462,12 @@ def _admin(session: Session, actor: Actor) -> User | None:
     return admin
 
 
+MAX_ID = 2**31 - 1  # beyond any row id (and beyond what the databases' integers hold)
+
+
 def _user(session: Session, user_id: int) -> User:
-    user = session.get(User, int(user_id)) if user_id else None
+    known = type(user_id) is int and 0 < user_id <= MAX_ID
+    user = session.get(User, user_id) if known else None
     if user is None:
         raise AccountRefused("not_found", str(user_id))
     return user
@@ -480,7 +486,18 @@ def _entity_for(session: Session, role: str, entity_code: str | None) -> Entity 
     entity = session.scalar(select(Entity).where(Entity.code == code))
     if entity is None:
         raise AccountRefused("entity_unknown", code)
+    if not entity.active:
+        raise AccountRefused("entity_inactive", code)
     return entity
+
+
+def _name(name: object) -> str:
+    """A person's name as typed, one line of plain text (no control or direction marks: it goes
+    into e-mails, the audit trail and exports)."""
+    raw = name.strip() if isinstance(name, str) else ""
+    if len(raw) > NAME_MAX or not raw.isprintable():
+        raise AccountRefused("name", raw[:40])
+    return " ".join(raw.split())
 
 
 def _facts(user: User) -> dict[str, object]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from data.audit import record
 from data.models import Period, User
+from etl.parse import control_character
 from kpis.completeness import deadline
 from kpis.periods import parse_period
 from services.actors import Action, Actor, require
@@ -58,12 +59,25 @@ def quarter_deadlines(session: Session) -> list[QuarterDeadline]:
     ]
 
 
+REASON_LIMIT = 2000  # as a restatement's
+
+
+def _reason(reason: object) -> str:
+    """The office's reason, one line of plain text (it goes into the audit trail and exports)."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise DeadlineError("no_reason")
+    if len(text) > REASON_LIMIT or control_character(text, frozenset("\t")):
+        raise DeadlineError("bad_reason", limit=str(REASON_LIMIT))
+    return text
+
+
 def set_deadline(
     session: Session, actor: Actor, code: str, day: date | None, reason: str
 ) -> QuarterDeadline:
     """Set quarter `code`'s deadline to `day` (None: back to the default rule), with `reason`."""
     require(actor, Action.MANAGE_DEADLINES)
-    reason = (reason or "").strip()
+    reason = _reason(reason)
     try:
         quarter = parse_period(code or "")
     except ValueError:
@@ -71,14 +85,14 @@ def set_deadline(
     period = session.scalar(select(Period).where(Period.code == quarter.code))
     if period is None or period.quarter is None:
         raise DeadlineError("no_quarter", quarter=code)
-    if not reason:
-        raise DeadlineError("no_reason")
     if period.locked:
         raise DeadlineError("locked", quarter=period.code)
     if day is not None and day <= period.end_date:
         raise DeadlineError("too_early", quarter=period.code, end=period.end_date.isoformat())
     if day is not None and day > period.end_date + LONGEST_DELAY:
         raise DeadlineError("too_late", quarter=period.code, end=period.end_date.isoformat())
+    if day == period.deadline:
+        raise DeadlineError("unchanged", quarter=period.code)
     before = deadline(period.end_date, period.deadline)
     record(
         session,

@@ -184,3 +184,11 @@ def test_sessions_unused_for_ninety_days_are_pruned_at_the_next_sign_in(store):
     with store.session() as db:
         kept = db.scalars(select(UserSession.address).where(UserSession.user_id == user.id))
         assert kept.all() == ["192.0.2.2"]
+
+
+def test_the_demo_password_is_nobodys_own():
+    """It is printed at every development start and in the README: no one may choose it."""
+    from data.users import DEMO_PASSWORD, PasswordRefused, check_new_password
+
+    with pytest.raises(PasswordRefused):
+        check_new_password(DEMO_PASSWORD, "clerk@mof.gov.om")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from data.db import Store
-from data.models import AuditEvent, Invitation, User, UserSession, utcnow
+from data.models import AuditEvent, Entity, Invitation, User, UserSession, utcnow
 from data.tokens import create_token, token_user
 from data.users import PasswordRefused, authenticate, find_user
 from services.accounts import (
@@ -143,6 +143,8 @@ def test_a_refused_password_keeps_the_link(users_store):
         ("d@x.om", "entity", "NOPE", "en", "entity_unknown"),
         ("d@x.om", "committee", "MOH", "en", "entity_not_allowed"),
         ("d@x.om", "committee", None, "fr", "language"),
+        ("d@x.om,victim@x.om", "committee", None, "en", "email"),  # two recipients of one mail
+        ("D Boss <d@x.om>", "committee", None, "en", "email"),
     ],
 )
 def test_bad_invitations_are_refused_with_a_reason(
@@ -153,6 +155,25 @@ def test_bad_invitations_are_refused_with_a_reason(
     assert refused.value.code == code
     with users_store.session() as db:
         assert find_user(db, "d@x.om") is None
+
+
+@pytest.mark.parametrize("name", ["Eve\r\nBcc: attacker@evil.om", "Eve\u202eevE", "E" * 201])
+def test_a_name_that_is_not_one_line_of_plain_text_is_refused(users_store, name):
+    """The name goes into e-mails, the audit trail and exports."""
+    with users_store.transaction() as db, pytest.raises(AccountRefused) as refused:
+        invite(db, actor_of(db, "admin"), "d@x.om", role="committee", name=name)
+    assert refused.value.code == "name"
+    with users_store.transaction() as db:
+        invite(db, actor_of(db, "admin"), "d@x.om", role="committee", name="  Salim   Al-Harthy ")
+        assert find_user(db, "d@x.om").name == "Salim Al-Harthy"
+
+
+def test_nobody_joins_a_deactivated_entity(users_store):
+    with users_store.transaction() as db:
+        db.execute(Entity.__table__.update().where(Entity.code == "MOF").values(active=False))
+    with users_store.transaction() as db, pytest.raises(AccountRefused) as refused:
+        invite(db, actor_of(db, "admin"), "d@x.om", role="entity", entity_code="MOF")
+    assert refused.value.code == "entity_inactive"
 
 
 @pytest.mark.parametrize("role", ["supervisor", "committee", "entity"])
@@ -343,3 +364,11 @@ def test_the_list_says_when_an_invitation_has_no_live_link(users_store):
     with users_store.session() as db:
         row = {r.email: r for r in list_users(db, actor_of(db, "admin"))}["k@x.om"]
         assert row.invitation_expires == fresh.expires_at
+
+
+@pytest.mark.parametrize("user_id", [10**40, -1, 0, "3", None])
+def test_a_user_number_that_is_no_row_is_not_found(users_store, user_id):
+    """A forged callback's number beyond the databases' integers is refused like any unknown."""
+    with users_store.transaction() as db, pytest.raises(AccountRefused) as refused:
+        set_active(db, actor_of(db, "admin"), user_id, active=False)
+    assert refused.value.code == "not_found"

@@ -95,6 +95,10 @@ def test_an_override_is_the_deadline_everywhere_and_is_audited(store):
         (date(2026, 8, 20), "slip", "2025-Q2", "too_late"),
         (date(2025, 8, 20), "x", "2031-Q9", "no_quarter"),
         (date(2025, 8, 20), "x", "", "no_quarter"),
+        (date(2025, 8, 20), "late MOH\r\nBcc: a@evil.om", "2025-Q2", "bad_reason"),
+        (date(2025, 8, 20), "x" * 2001, "2025-Q2", "bad_reason"),
+        (date(2025, 8, 20), {"not": "text"}, "2025-Q2", "no_reason"),
+        (None, "already the rule", "2025-Q2", "unchanged"),
     ],
 )
 def test_a_change_is_refused_with_the_reason(store, day, reason, code, why):
