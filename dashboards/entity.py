@@ -160,6 +160,10 @@ def standing(prog: Programme, code: str) -> html.Section:
     )
 
 
+def _rated_by(spec) -> tuple:
+    return spec.target, spec.unit, spec.comparator
+
+
 def scorecard(prog: Programme, code: str, note: str = "") -> html.Section:
     query = address(prog.scope)
     rows = []
@@ -175,7 +179,8 @@ def scorecard(prog: Programme, code: str, note: str = "") -> html.Section:
                 point_text(pic.current, spec.unit)
                 if pic and pic.current and (pic.value is not None or pic.current.invalid)
                 else _("No figure"),
-                target_text(spec.target, spec.unit, spec.comparator),
+                # the target that rated this entity's figure: its own, or the one then in force
+                target_text(*_rated_by(pic.spec if pic else spec)),
                 kpi_status(pic.status if pic else ("no_data" if spec.has_target else "no_target")),
                 trend_cell(pic) if pic else "",
             ]

@@ -147,3 +147,25 @@ def test_the_committee_reads_the_lineage_without_the_staffs_addresses(as_role, r
     lineage = text_of(content[-1])
     assert ("@" in lineage) == named
     assert ("Entity team" in lineage and "Programme office" in lineage) == (not named)
+
+
+def test_the_scorecard_shows_the_target_that_rated_the_entitys_figure(demo_app, as_role):
+    """An entity-specific target rates the entity's own figure: its scorecard row says so."""
+    from sqlalchemy import select
+
+    from data.models import Kpi, User
+    from services.actors import Actor
+    from services.entities_admin import assign_kpi
+
+    store = demo_app.server.extensions["store"]
+    with store.transaction() as db:
+        admin = Actor.of(db.scalar(select(User).where(User.role == "admin")))
+        kpi_id = db.scalar(select(Kpi.id).where(Kpi.code == "T1.5"))
+        assign_kpi(db, admin, "MOH", kpi_id, baseline=0, target=42)
+    with as_role("supervisor"):
+        content = page("entity").render(params(code="MOH"))
+    rows = find(
+        content,
+        lambda c: "T1.5" in text_of(getattr(c, "children", "")) and c.__class__.__name__ == "Tr",
+    )
+    assert rows and "42.0%" in text_of(rows[0])
