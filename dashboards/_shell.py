@@ -64,6 +64,9 @@ def navigation() -> html.Nav:
     `aria-current="page"`, also after Dash's in-page navigation. Wide screens always show it."""
     links = [
         (_("Overview"), "/"),
+        (_("Initiatives"), "/initiatives"),
+        (_("Procedures"), "/procedures"),
+        (_("Budget"), "/budget"),
         (_("Completeness"), "/completeness"),
         (_("International"), "/international"),
     ]

@@ -46,6 +46,17 @@ def data_version(session: Session) -> tuple:
     return (*session.execute(submissions).one(), *session.execute(catalogue).one())
 
 
+def shown_submissions(include_unapproved: bool):
+    """Which submissions' figures a page shows (a condition on Submission): the approved ones, and
+    with `include_unapproved` a current one awaiting review. Of those, per (entity, period) and
+    thing reported, the latest (highest id) counts. The one rule for observations, initiative
+    reports and budget reports alike."""
+    shown = Submission.status == "approved"
+    if include_unapproved:
+        shown = or_(shown, (Submission.status == "submitted") & Submission.is_current)
+    return shown
+
+
 def figures(
     session: Session,
     *,
@@ -56,9 +67,7 @@ def figures(
     """Per (entity, KPI, period) the official figure (latest approved submission) or, with
     `include_unapproved`, the figure of a current submission awaiting review when newer; of the
     KPIs of `cycle` only, when given (a KPI code may repeat from one cycle to the next)."""
-    shown = Submission.status == "approved"
-    if include_unapproved:
-        shown = or_(shown, (Submission.status == "submitted") & Submission.is_current)
+    shown = shown_submissions(include_unapproved)
     query = (
         select(
             Observation.entity_id,

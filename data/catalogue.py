@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from data.models import (
     Kpi,
     KpiDefinition,
     Period,
+    ProceduresPlan,
     ProgrammeCycle,
     Track,
 )
@@ -110,6 +112,7 @@ def load_catalogue(session: Session, folder: Path = REFERENCE) -> LoadReport:
         ProgrammeCycle,
         {"code": defined["code"]},
         **{k: int(defined[k]) if k.endswith("_year") else defined[k] for k in CYCLE_FIELDS},
+        budget_baisa=baisa_of(defined.get("budget_omr", "")),
     )
     session.flush()
     tracks = _load_tracks(session, report, cycle, read_csv(folder / "tracks.csv"))
@@ -117,7 +120,10 @@ def load_catalogue(session: Session, folder: Path = REFERENCE) -> LoadReport:
     kpis = _load_kpis(
         session, report, cycle, tracks, entities, read_csv(folder / defined["catalogue"])
     )
-    _load_plan(session, report, kpis["T1.1"], read_csv(folder / "procedures_plan.csv"))
+    if procedures_kpi := defined.get("procedures_kpi", "").strip():
+        plan = read_csv(folder / "procedures_plan.csv")
+        _load_plan(session, report, kpis[procedures_kpi], plan)
+        _load_procedures(session, report, cycle, kpis[procedures_kpi], plan)
     _assign(session, report, kpis.values(), entities.values())
     _load_initiatives(
         session, report, cycle, tracks, entities, read_csv(folder / "initiatives.csv")
@@ -246,6 +252,23 @@ def _load_plan(session, report, kpi: Kpi, rows) -> None:
         )
 
 
+def _load_procedures(session, report, cycle, kpi: Kpi, rows) -> None:
+    for row in rows:
+        _upsert(
+            session,
+            report,
+            ProceduresPlan,
+            {"cycle_id": cycle.id, "year": int(row["year"])},
+            kpi_id=kpi.id,
+            procedures=int(row["procedures"]),
+        )
+
+
+def baisa_of(omr: str) -> int | None:
+    """An amount in OMR as written in reference data (`170000000`, `12.5`) in baisa."""
+    return int(Decimal(omr.strip()) * 1000) if omr.strip() else None
+
+
 def _assign(session, report, kpis, entities) -> None:
     existing = {(e, k) for e, k in session.execute(select(EntityKpi.entity_id, EntityKpi.kpi_id))}
     for kpi in kpis:
@@ -269,7 +292,8 @@ def _load_initiatives(session, report, cycle, tracks, entities, rows) -> None:
             name_en=row["name_en"],
             name_ar=row["name_ar"],
             lead_entity_id=lead.id if lead else None,
-            due=row["due"],
+            start=row.get("start") or f"{cycle.start_year}-Q1",
+            due=row["due"] or f"{cycle.target_year}-Q4",
         )
 
 

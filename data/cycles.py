@@ -41,6 +41,14 @@ def cycle_code_of(session: Session, period: PeriodCode | str) -> str | None:
     return cycle.code if cycle else None
 
 
+def coded_ids(session: Session, model, cycle_code: str | None) -> dict[str, int]:
+    """Code -> id of the KPIs, initiatives or budget lines (`model`) of one cycle."""
+    query = select(model.code, model.id).join(ProgrammeCycle, model.cycle_id == ProgrammeCycle.id)
+    if cycle_code is not None:
+        query = query.where(ProgrammeCycle.code == cycle_code)
+    return {code: id_ for code, id_ in session.execute(query.order_by(model.id))}
+
+
 def kpi_ids(session: Session, cycle_code: str | None) -> dict[str, int]:
     """KPI code -> id within one cycle (codes repeat from one cycle to the next)."""
     query = select(Kpi.code, Kpi.id).join(ProgrammeCycle, Kpi.cycle_id == ProgrammeCycle.id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -60,6 +61,9 @@ class ProgrammeCycle(Base):
     baseline_year: Mapped[int]
     start_year: Mapped[int]
     target_year: Mapped[int]
+    # the money the programme is to invest, in baisa (1 OMR = 1,000 baisa): OMR 170 million for
+    # 2021-2025 (seed 001); None where the reference data gives no figure
+    budget_baisa: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Track(Base):
@@ -183,6 +187,9 @@ class EntityKpi(Base):
 
 
 class Initiative(Base):
+    """A flagship project of a track, led by one entity, from `start` to `due` (quarters such as
+    `2021-Q1`; the loader fills a blank due with the cycle's last quarter)."""
+
     __tablename__ = "initiatives"
     __table_args__ = (UniqueConstraint("cycle_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,7 +199,84 @@ class Initiative(Base):
     name_en: Mapped[str] = mapped_column(Text)
     name_ar: Mapped[str] = mapped_column(Text)
     lead_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    start: Mapped[str] = mapped_column(String(10), default="")
     due: Mapped[str] = mapped_column(String(10), default="")
+
+
+class ProceduresPlan(Base):
+    """The yearly plan for simplifying government procedures (reference `procedures_plan.csv`):
+    how many are to be simplified in `year`. Simplified procedures are counted by the numerator
+    of `kpi` (T1.1: procedures simplified to date, of those targeted), docs/programme.md."""
+
+    __tablename__ = "procedures_plan"
+    __table_args__ = (UniqueConstraint("cycle_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("programme_cycles.id"))
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id"))
+    year: Mapped[int]
+    procedures: Mapped[int]
+
+
+INITIATIVE_STATUSES = ("not_started", "on_track", "at_risk", "delayed", "completed")
+
+
+class InitiativeReport(Base):
+    """What an initiative's lead reported for a quarter, in a submission's Initiatives sheet. The
+    official report is the one of the latest approved submission, as for observations."""
+
+    __tablename__ = "initiative_reports"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "initiative_id"),
+        CheckConstraint("percent_complete >= 0 AND percent_complete <= 100", name="percent_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    percent_complete: Mapped[float] = mapped_column(Float)
+    next_milestone: Mapped[str] = mapped_column(Text, default="")
+    milestone_due: Mapped[str] = mapped_column(String(10), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class BudgetLine(Base):
+    """An allocation (in baisa) for a year of a cycle, to a track, an initiative or an entity.
+    `code` names it in templates and imports: `I1.1-2024`, `MOH-2024`, `T1-2024`."""
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "code"),
+        CheckConstraint("allocated_baisa >= 0", name="allocated_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("programme_cycles.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"))
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    year: Mapped[int]
+    allocated_baisa: Mapped[int] = mapped_column(BigInteger)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BudgetReport(Base):
+    """Committed and spent on a budget line, to date within the line's year, as reported at the
+    end of a quarter in a submission's Budget sheet (baisa)."""
+
+    __tablename__ = "budget_reports"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "budget_line_id"),
+        CheckConstraint("committed_baisa >= 0 AND spent_baisa >= 0", name="amounts_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    budget_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    committed_baisa: Mapped[int] = mapped_column(BigInteger)
+    spent_baisa: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class InternationalIndicator(Base):

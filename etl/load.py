@@ -17,8 +17,19 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from data.audit import audit_event, record_all
-from data.cycles import cycle_code_of, kpi_ids
-from data.models import Entity, Observation, Period, Submission, User, utcnow
+from data.cycles import coded_ids, cycle_code_of, kpi_ids
+from data.models import (
+    BudgetLine,
+    BudgetReport,
+    Entity,
+    Initiative,
+    InitiativeReport,
+    Observation,
+    Period,
+    Submission,
+    User,
+    utcnow,
+)
 
 
 class Coded(Protocol):
@@ -42,6 +53,32 @@ class Row:
 
 
 @dataclass(frozen=True)
+class InitiativeRow:
+    """One validated line of an Initiatives sheet: what an initiative's lead reports for a
+    quarter (status: one of data.models.INITIATIVE_STATUSES; percent complete 0-100)."""
+
+    initiative: str
+    period: str
+    status: str
+    percent_complete: float
+    next_milestone: str = ""
+    milestone_due: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One validated line of a Budget sheet: committed and spent on a budget line, in baisa, to
+    date within the line's year, at the end of the quarter `period`."""
+
+    line: str
+    period: str
+    committed_baisa: int
+    spent_baisa: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class StoredFile:
     """The original upload as kept on disk."""
 
@@ -61,6 +98,8 @@ class Pending:
     rows: Sequence[Row]
     uploader: User | None
     status: str = "submitted"
+    initiatives: Sequence[InitiativeRow] = ()
+    budget: Sequence[BudgetRow] = ()
     stored: StoredFile | None = None
     report: dict[str, Any] = field(default_factory=dict)
     at: datetime = field(default_factory=utcnow)
@@ -118,6 +157,7 @@ def write_submissions(session: Session, pending: Sequence[Pending]) -> list[int]
     if links:
         connection.execute(_LINK_PREVIOUS, links)
     _add_observations(session, [p for p in pending if p.status == "submitted"])
+    _add_programme_reports(session, [p for p in pending if p.status == "submitted"])
     record_all(session, [_submitted(p) for p in pending if p.status == "submitted"])
     return list(ids)
 
@@ -260,6 +300,51 @@ def _add_observations(session: Session, submitted: Sequence[Pending]) -> None:
     ]
     if rows:
         insert_plain_rows(session.connection(), Observation.__table__, rows)
+
+
+def _add_programme_reports(session: Session, submitted: Sequence[Pending]) -> None:
+    """The Initiatives and Budget sheets' rows, each kind in one INSERT."""
+    period_ids = code_ids(session, Period)
+    initiatives = [
+        {
+            "submission_id": item.id,
+            "initiative_id": _ids_of(session, Initiative, row.period, row.initiative),
+            "period_id": period_ids[row.period],
+            "status": row.status,
+            "percent_complete": row.percent_complete,
+            "next_milestone": row.next_milestone,
+            "milestone_due": row.milestone_due,
+            "note": row.note,
+        }
+        for item in submitted
+        for row in item.initiatives
+    ]
+    budget = [
+        {
+            "submission_id": item.id,
+            "budget_line_id": _ids_of(session, BudgetLine, row.period, row.line),
+            "period_id": period_ids[row.period],
+            "committed_baisa": row.committed_baisa,
+            "spent_baisa": row.spent_baisa,
+            "note": row.note,
+        }
+        for item in submitted
+        for row in item.budget
+    ]
+    if initiatives:
+        insert_plain_rows(session.connection(), InitiativeReport.__table__, initiatives)
+    if budget:
+        insert_plain_rows(session.connection(), BudgetReport.__table__, budget)
+
+
+def _ids_of(session: Session, model, period: str, code: str) -> int:
+    """The id of the initiative or budget line `code` in the cycle `period` belongs to. Codes
+    are read once per session, and again when one is missing (a line added since)."""
+    cycle = cycle_code_of(session, period)
+    key = f"{model.__tablename__}_ids:{cycle}"
+    if code not in session.info.get(key, {}):
+        session.info[key] = coded_ids(session, model, cycle)
+    return session.info[key][code]
 
 
 def insert_plain_rows(connection, table, rows: Sequence[dict[str, Any]]) -> None:

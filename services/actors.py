@@ -42,6 +42,7 @@ class Action(StrEnum):
     MANAGE_CATALOGUE = "manage_catalogue"  # import a cycle's catalogue, start the next cycle
     RESTATE_TARGETS = "restate_targets"  # restate a KPI's baseline or target, with a reason
     MANAGE_DEADLINES = "manage_deadlines"  # quarters' deadlines, reminders and escalation
+    MANAGE_BUDGET = "manage_budget"  # the budget's allocations (OMR) per track, initiative, entity
 
 
 ALL = frozenset(Role)
@@ -66,6 +67,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_CATALOGUE: frozenset({Role.ADMIN}),
     Action.RESTATE_TARGETS: OFFICE,
     Action.MANAGE_DEADLINES: OFFICE,
+    Action.MANAGE_BUDGET: OFFICE,
 }
 
 # Who is e-mailed about a quarter (services/reminders.py): reminders go to the entity's team,
@@ -92,6 +94,11 @@ PAGES: dict[str, Action] = {
     "entity": Action.VIEW_PROGRAMME,
     "completeness": Action.VIEW_PROGRAMME,
     "international": Action.VIEW_PROGRAMME,
+    # the whole programme (issue 16): an entity team sees national approved figures there and
+    # own initiatives and budget lines in every status (`sees_unapproved` decides, not the page)
+    "initiatives": Action.VIEW_PROGRAMME,
+    "procedures": Action.VIEW_PROGRAMME,
+    "budget": Action.VIEW_PROGRAMME,
     "submissions": Action.VIEW_SUBMISSIONS,
     "review": Action.REVIEW,
     "audit": Action.VIEW_AUDIT,
@@ -106,6 +113,7 @@ ADMIN_PAGES: dict[str, Action] = {
     "kpis": Action.RESTATE_TARGETS,
     "cycles": Action.MANAGE_CATALOGUE,
     "deadlines": Action.MANAGE_DEADLINES,
+    "budget": Action.MANAGE_BUDGET,
 }
 
 

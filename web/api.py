@@ -620,6 +620,8 @@ def init_app(app: Flask) -> None:
         "browserSession", {"type": "apiKey", "in": "cookie", "name": "session"}
     )
     api.spec.options["security"] = [{"bearerToken": []}, {"browserSession": []}]
+    from web import api_budget, api_initiatives  # noqa: F401  (their routes join `blueprint`)
+
     api.register_blueprint(blueprint)
     app.register_blueprint(pages)
     # any other address under /api/ (a /api/v2, say): JSON 404, never a page of the app

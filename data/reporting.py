@@ -1,0 +1,122 @@
+"""What an entity reports beside its KPIs, each quarter (issue 16, docs/programme.md): the
+initiatives it leads and the budget lines it answers for. The one place these rules are written;
+the template, the validator, the demo and the pages ask here.
+
+- An initiative is reported by its lead entity in every quarter of its cycle from its start on
+  (also once completed: the report says so).
+- A budget line is reported by the entity it is allocated to, or by the lead of the initiative it
+  is allocated to, in each quarter of the line's year. A line allocated to a whole track has no
+  reporter: the office keeps it as the track's reserve, and spending is reported on initiative and
+  entity lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from data.cycles import cycle_code_of
+from data.models import BudgetLine, Entity, Initiative, ProgrammeCycle, Track
+from kpis.periods import parse_period
+
+
+@dataclass(frozen=True)
+class InitiativeDue:
+    code: str
+    track: str
+    name_en: str
+    name_ar: str
+    start: str
+    due: str
+
+
+@dataclass(frozen=True)
+class LineDue:
+    code: str
+    track: str
+    year: int
+    allocated_baisa: int
+    initiative: str | None  # the initiative's code, for a line allocated to one
+    entity: str | None  # the entity's code, for a line allocated to one
+    name_en: str  # what the line is for: the initiative's or the entity's name, or the track's
+    name_ar: str
+
+
+def reporter_id():
+    """The entity that reports a budget line's spending, as a column expression over
+    BudgetLine joined (outer) to its Initiative: its own entity, else its initiative's lead."""
+    return func.coalesce(BudgetLine.entity_id, Initiative.lead_entity_id)
+
+
+def initiatives_due(session: Session, entity_code: str, period: str) -> list[InitiativeDue]:
+    """The initiatives `entity_code` leads that are reported for the quarter `period`."""
+    cycle = cycle_code_of(session, period)
+    rows = session.execute(
+        select(
+            Initiative.code,
+            Track.code,
+            Initiative.name_en,
+            Initiative.name_ar,
+            Initiative.start,
+            Initiative.due,
+        )
+        .join(Track, Initiative.track_id == Track.id)
+        .join(Entity, Initiative.lead_entity_id == Entity.id)
+        .join(ProgrammeCycle, Initiative.cycle_id == ProgrammeCycle.id)
+        .where(Entity.code == entity_code, ProgrammeCycle.code == cycle)
+        .order_by(Initiative.code)
+    ).all()
+    quarter = parse_period(period)
+    return [
+        InitiativeDue(*row)
+        for row in rows
+        if not row.start or parse_period(row.start).end <= quarter.end
+    ]
+
+
+def lines_due(session: Session, entity_code: str, period: str) -> list[LineDue]:
+    """The budget lines `entity_code` reports for the quarter `period` (lines of its year)."""
+    cycle = cycle_code_of(session, period)
+    return [
+        line
+        for line in budget_lines(session, cycle, year=parse_period(period).year)
+        if line.reporter == entity_code
+    ]
+
+
+@dataclass(frozen=True)
+class LineRow(LineDue):
+    reporter: str | None = None  # the entity that reports its spending (None: a track's reserve)
+
+
+def budget_lines(session: Session, cycle: str | None, *, year: int | None = None) -> list[LineRow]:
+    """Every budget line of `cycle` (of `year`, when given) with what it is for and who reports
+    it, ordered by track, year and code."""
+    own = aliased(Entity)
+    reporter = aliased(Entity)
+    query = (
+        select(
+            BudgetLine.code,
+            Track.code,
+            BudgetLine.year,
+            BudgetLine.allocated_baisa,
+            Initiative.code,
+            own.code,
+            func.coalesce(Initiative.name_en, own.name_en, Track.name_en),
+            func.coalesce(Initiative.name_ar, own.name_ar, Track.name_ar),
+            reporter.code,
+        )
+        .join(Track, BudgetLine.track_id == Track.id)
+        .join(ProgrammeCycle, BudgetLine.cycle_id == ProgrammeCycle.id)
+        .outerjoin(Initiative, BudgetLine.initiative_id == Initiative.id)
+        .outerjoin(own, BudgetLine.entity_id == own.id)
+        .outerjoin(reporter, reporter.id == reporter_id())
+        .order_by(Track.position, Track.code, BudgetLine.year, BudgetLine.code)
+    )
+    if cycle is not None:
+        query = query.where(ProgrammeCycle.code == cycle)
+    if year is not None:
+        query = query.where(BudgetLine.year == year)
+    return [LineRow(*row) for row in session.execute(query)]
