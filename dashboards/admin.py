@@ -48,6 +48,11 @@ def _pages() -> list[tuple[str, str, str]]:
             _("Deadlines and reminders"),
             _("Set each quarter's deadline; see the reminders and escalations sent."),
         ),
+        (
+            "/admin/budget",
+            _("Budget allocations"),
+            _("Set the allocations per track, initiative and entity and year, or import a sheet."),
+        ),
     ]
 
 

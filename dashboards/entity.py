@@ -23,6 +23,7 @@ from dashboards._analytics import (
     requested_code,
 )
 from dashboards._components import table
+from dashboards._initiatives import compact_table
 from dashboards._kpi_table import trend_cell
 from dashboards._reasons import read_reasons, reasons_section
 from dashboards._text import (
@@ -39,6 +40,7 @@ from data import analytics as queries
 from data.db import store_of
 from kpis.revisions import RevisionStanding
 from services.actors import Action, Actor, sees_people, sees_unapproved
+from services.initiatives import initiatives_picture
 from services.programme import revision_standings
 
 ENTITY = PageIds("entity-form", "entity-params", "entity-content")
@@ -81,9 +83,33 @@ def render(actor: Actor, data):
     return [
         standing(prog, code),
         scorecard(prog, code, official_note(quarter, revisions)),
+        led_initiatives(prog, code),
         entity_reasons(actor, prog, code),
         submissions(history, named=sees_people(actor, code)),
     ]
+
+
+def led_initiatives(prog: Programme, code: str) -> html.Section | str:
+    """The initiatives the entity leads, at the as-of quarter (services.initiatives); nothing
+    for an entity that leads none."""
+    with store_of(current_app).session() as db:
+        items = initiatives_picture(db, prog.scope).led_by(code)
+    if not items:
+        return ""
+    return html.Section(
+        [
+            html.H2(_("Initiatives it leads")),
+            compact_table(items, _("%(count)d initiatives led by this entity", count=len(items))),
+            html.P(
+                dcc.Link(
+                    _("Every initiative of the programme"),
+                    href=f"/initiatives{address(prog.scope)}",
+                )
+            ),
+        ],
+        className="card",
+        id="entity-initiatives",
+    )
 
 
 def entity_reasons(actor: Actor, prog: Programme, code: str) -> html.Section:

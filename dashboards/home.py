@@ -22,25 +22,31 @@ from dashboards._analytics import (
     params,
     programme,
 )
+from dashboards._budget import money, pace_label, variance_text
 from dashboards._components import scroll_region, table
 from dashboards._grid import CHOICE, GridChoice, GridIds, grid_controls, grid_table
+from dashboards._initiatives import initiative_status, overdue_mark
 from dashboards._kpi_table import kpi_table
 from dashboards._notices import notices_region
 from dashboards._text import kpi_status, localized, ltr, percent, target_text
 from data.db import store_of
 from data.deadlines import quarter_deadline
-from kpis.formatting import format_figure
+from kpis.formatting import format_figure, format_number
+from kpis.initiatives import STATUSES as INITIATIVE_STATUSES
+from kpis.periods import parse_period
 from kpis.status import SEVERITY, STATUSES
 from services.actors import Action, Actor, entity_scope, may
 from services.overview import (
     Headline,
     Need,
     TrackHeadline,
+    WholeProgramme,
     headline,
     ministry_grid,
     quarter_completeness,
     track_codes,
     what_it_would_take,
+    whole_programme,
 )
 
 OVERVIEW = PageIds("overview-form", "overview-params", "overview-content")
@@ -100,8 +106,10 @@ def overview(prog: Programme, actor: Actor) -> list:
     own = entity_scope(actor, None, Action.VIEW_PROGRAMME)  # an entity team's own; None: all
     with store_of(current_app).session() as db:
         received = quarter_completeness(db, prog.scope.as_of.code, own)
+        whole = whole_programme(db, prog)
     parts = [
         headline_section(prog, headline(prog, received), own is not None, query),
+        whole_section(whole, query),
         needs_section(prog, what_it_would_take(prog, actor), actor, query),
         grid_section(prog, actor, query),
     ]
@@ -256,6 +264,142 @@ def headline_section(prog: Programme, head: Headline, own_only: bool, query: str
         ],
         className="card headline",
         **{"aria-labelledby": "overview-headline"},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole programme: initiatives, procedures, budget (services.overview.whole_programme)
+
+
+def whole_card(icon: str, title: str, link: tuple[str, str], body: list) -> html.Article:
+    """A short card: its icon (decoration) and title linking to the page that tells it all."""
+    return html.Article(
+        [
+            html.H3(
+                [html.Span(icon, className="whole-icon", **{"aria-hidden": "true"}), " ", title]
+            ),
+            *body,
+            html.P(dcc.Link(link[0], href=link[1]), className="whole-link"),
+        ],
+        className="whole-card",
+    )
+
+
+def count(value: float) -> str:
+    return format_number(value, 0)
+
+
+def initiatives_card(whole: WholeProgramme, query: str) -> html.Article:
+    picture = whole.initiatives
+    shown = [s for s in INITIATIVE_STATUSES if picture.counts.get(s)]
+    items = [html.Li([initiative_status(s), f" {picture.counts[s]}"]) for s in shown]
+    if picture.overdue:
+        items.append(html.Li([overdue_mark(), f" {picture.overdue}"]))
+    lead = _(
+        "%(count)d initiatives, as their leads reported them for %(period)s:",
+        count=len(picture.initiatives),
+        period=ltr(picture.as_of),
+    )
+    return whole_card(
+        "◆",
+        _("Initiatives"),
+        (_("Every initiative's status and timeline"), f"/initiatives{query}"),
+        [
+            html.P(lead),
+            html.Ul(items, className="status-counts", **{"aria-label": _("Initiatives by status")}),
+        ],
+    )
+
+
+def procedures_card(whole: WholeProgramme, query: str) -> html.Article:
+    picture = whole.procedures
+    if not picture.kpi:
+        body = [html.P(_("No procedures plan for this cycle."))]
+    else:
+        body = [
+            html.P(
+                _(
+                    "%(simplified)s of the %(total)s procedures planned simplified (%(share)s)",
+                    simplified=count(picture.simplified),
+                    total=count(picture.total_planned),
+                    share=ltr(format_figure(picture.share_of_plan or 0, "percent")),
+                ),
+                className="whole-figure",
+            ),
+            html.P(_("Planned by now: %(planned)s", planned=count(picture.planned_to_date))),
+        ]
+        year = next((y for y in picture.years if y.year == parse_period(picture.as_of).year), None)
+        if year is not None and year.simplified is not None:
+            body.append(
+                html.P(
+                    _(
+                        "In %(year)d: %(simplified)s simplified of %(planned)s planned",
+                        year=year.year,
+                        simplified=count(year.simplified),
+                        planned=count(year.planned),
+                    )
+                )
+            )
+    link = (_("The procedures plan year by year and by entity"), f"/procedures{query}")
+    return whole_card("☰", _("Procedures"), link, body)
+
+
+def budget_card(whole: WholeProgramme, query: str) -> html.Article:
+    picture = whole.budget
+    total = picture.programme
+    body = [
+        html.P(
+            _(
+                "%(allocated)s allocated of the budget of %(budget)s",
+                allocated=money(total.allocated),
+                budget=money(picture.budget_baisa),
+            )
+            if picture.budget_baisa
+            else _("%(allocated)s allocated", allocated=money(total.allocated)),
+            className="whole-figure",
+        )
+    ]
+    if total.spent is not None:
+        body.append(
+            html.P(
+                _(
+                    "%(spent)s spent: %(burn)s of the allocations to date",
+                    spent=money(total.spent),
+                    burn=ltr(percent(total.burn)),
+                )
+            )
+        )
+    if total.variance is not None:
+        body.append(
+            html.P(
+                [
+                    pace_label(total.pace),
+                    " ",
+                    "(",
+                    variance_text(total.variance),
+                    ")",
+                ]
+            )
+        )
+    link = (_("The budget by track and initiative"), f"/budget{query}")
+    return whole_card("¤", _("Budget"), link, body)
+
+
+def whole_section(whole: WholeProgramme, query: str) -> html.Section:
+    return html.Section(
+        [
+            html.H2(_("The whole programme"), id="overview-whole"),
+            html.Div(
+                [
+                    initiatives_card(whole, query),
+                    procedures_card(whole, query),
+                    budget_card(whole, query),
+                ],
+                className="whole-cards",
+            ),
+        ],
+        className="card whole-programme",
+        **{"aria-labelledby": "overview-whole"},
     )
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._components import field, filter_form, notice, select_field, table
+from dashboards._programme_rows import programme_tables
 from dashboards._publishing import (
     REVIEW_PUBLISH,
     REVIEW_PUBLISH_BODY,
@@ -30,6 +31,7 @@ from data.db import store_of
 from data.models import Submission
 from data.queries import quarter_choices, review_lines, review_queue
 from etl.messages import render_all
+from etl.programme import submission_programme
 from etl.workflow import OwnSubmission, PeriodLocked, WorkflowError
 from services.actors import Action, Actor
 from services.review import NotFound, decidable, decide, lock_steps, set_lock
@@ -67,6 +69,7 @@ def layout(
         chosen = next((s for s in queue if str(s.id) == str(submission)), None)
         lines = review_lines(db, chosen.id) if chosen else []
         report = db.get(Submission, chosen.id).report if chosen else {}
+        programme = submission_programme(db, chosen.id) if chosen else ([], [])
         quarters = quarter_choices(db, date.today())
         publishable = publishing_choices(db)
     return html.Div(
@@ -77,7 +80,7 @@ def layout(
                 className="card",
             ),
             dcc.Store(id=REVIEW_SUBMISSION, data=chosen.id if chosen else None),
-            _detail(chosen, lines, report) if chosen else _no_detail(),
+            _detail(chosen, lines, report, programme) if chosen else _no_detail(),
             _locks(quarters, period if period in {q for q, _l in quarters} else quarters[0][0]),
             publishing_section(publishable, publish),
         ]
@@ -117,7 +120,7 @@ def _queue_table(queue) -> html.Div:
     )
 
 
-def _detail(chosen, lines, report) -> html.Section:
+def _detail(chosen, lines, report, programme=([], [])) -> html.Section:
     headers = [
         _("KPI"),
         _("Period"),
@@ -159,6 +162,7 @@ def _detail(chosen, lines, report) -> html.Section:
                 else html.P(_("No warnings."))
             ),
             table(headers, rows, _("Figures of this submission"), row_headers=True),
+            *programme_tables(*programme),
             html.Div(_decision(chosen), id=REVIEW_DECISION),
             html.Div(id=REVIEW_RESULT, **{"aria-live": "polite"}),
         ],

@@ -13,9 +13,11 @@ from flask_babel import gettext as _
 from dashboards._access import current_actor, guarded_callback, page_layout, scoped_entity
 from dashboards._components import filter_form, notice, select_field, table
 from dashboards._notices import notices_region
+from dashboards._programme_rows import programme_tables
 from dashboards._text import ltr, pick, status_label, when
 from data.db import store_of
 from data.queries import entity_choices, quarter_choices
+from etl.programme import current_programme
 from services import submissions
 from services.actors import Action, Actor
 
@@ -51,6 +53,7 @@ def layout(entity: str | None = None, period: str | None = None, page=None, **_k
         code = code or entities[0][0]
         period = period if period in {q for q, _locked in quarters} else quarters[0][0]
         history = submissions.history(db, actor, code, _page_number(page))
+        programme = current_programme(db, code, period)
     return html.Div(
         [
             html.H1(_("Submissions")),
@@ -127,6 +130,7 @@ def layout(entity: str | None = None, period: str | None = None, page=None, **_k
                 ],
                 className="card",
             ),
+            _programme_section(programme, period),
             html.Section(
                 [
                     html.H2(_("History")),
@@ -136,6 +140,15 @@ def layout(entity: str | None = None, period: str | None = None, page=None, **_k
             ),
         ]
     )
+
+
+def _programme_section(programme, period: str) -> html.Section | str:
+    """The initiatives and budget lines the current submission of the quarter reports."""
+    tables = programme_tables(*programme)
+    if not tables:
+        return ""
+    heading = _("Initiatives and budget reported for %(period)s", period=ltr(period))
+    return html.Section([html.H2(heading), *tables], className="card")
 
 
 def _chooser(actor: Actor, entities, quarters, code, period) -> html.Form:

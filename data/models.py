@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from kpis.initiatives import REPORTED_STATUSES
 from kpis.revisions import Status
 
 UNITS = ("percent", "rank", "count", "milestone", "omr")
@@ -217,7 +218,7 @@ class ProceduresPlan(Base):
     procedures: Mapped[int]
 
 
-INITIATIVE_STATUSES = ("not_started", "on_track", "at_risk", "delayed", "completed")
+INITIATIVE_STATUSES = REPORTED_STATUSES  # kpis.initiatives: the statuses a lead may report
 
 
 class InitiativeReport(Base):

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-TEMPLATE_VERSION = "1"
+# "2": the template may hold the Initiatives and Budget sheets (issue 16). Version "1" templates
+# (no such sheets) are still accepted: the sheets are read when present, whatever the version.
+TEMPLATE_VERSION = "2"
 DATA_SHEET = "Data"
 ABOUT_SHEET = "About"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -109,3 +111,143 @@ class DueKpi:
     @property
     def ratio(self) -> bool:
         return self.aggregation == "ratio_of_sums"
+
+
+# The programme's sheets (issue 16): what an entity reports beside its KPIs (data.reporting).
+# A template holds each only when the entity has something to report there; a template without
+# them (an entity that leads no initiative, or one made before them) is read as before.
+INITIATIVES_SHEET = "Initiatives"
+BUDGET_SHEET = "Budget"
+PROGRAMME_SHEETS = (INITIATIVES_SHEET, BUDGET_SHEET)
+
+
+@dataclass(frozen=True)
+class SheetColumns:
+    """A programme sheet's columns: `columns` the clerk's and the pre-filled ones (read back
+    where `loaded`), `reference` shown only; `inputs` the yellow cells; `figures` read as numbers;
+    the header row is the first of the sheet's first rows naming both of `anchors`."""
+
+    sheet: str
+    columns: dict[str, tuple[str, str]]
+    reference: dict[str, tuple[str, str]]
+    loaded: tuple[str, ...]
+    inputs: tuple[str, ...]
+    figures: tuple[str, ...]
+    anchors: tuple[str, str]
+    blank_keys: tuple[str, ...]  # a row is blank (not reported) when all of these are
+
+    def label(self, key: str) -> str:
+        english, arabic = {**self.columns, **self.reference}[key]
+        return f"{english}\n{arabic}"
+
+    def match(self, cell: object) -> str | None:
+        return _match_in(self.sheet, cell) if isinstance(cell, str) else None
+
+    def header_row(self, rows: list[list[object]]) -> tuple[int | None, dict[str, int]]:
+        """As `header_row` for the Data sheet, with this sheet's labels."""
+        return _header_row(rows, self.match, self.anchors)
+
+
+INITIATIVE_SHEET = SheetColumns(
+    INITIATIVES_SHEET,
+    {
+        "code": ("Initiative code", "رمز المبادرة"),
+        "name": ("Initiative", "المبادرة"),
+        "period": ("Period", "الفترة"),
+        "status": ("Status", "الحالة"),
+        "percent": ("Percent complete", "نسبة الإنجاز"),
+        "milestone": ("Next milestone", "المرحلة التالية"),
+        "milestone_due": ("Milestone due", "موعد المرحلة التالية"),
+        "note": ("Note", "ملاحظة"),
+    },
+    {
+        "due": ("Due", "موعد الإنجاز"),
+        "previous_status": ("Previous status", "الحالة السابقة"),
+        "previous_percent": ("Previous percent complete", "نسبة الإنجاز السابقة"),
+    },
+    loaded=("code", "period", "status", "percent", "milestone", "milestone_due", "note"),
+    inputs=("status", "percent", "milestone", "milestone_due", "note"),
+    figures=("percent",),
+    anchors=("code", "status"),
+    blank_keys=("status", "percent", "milestone", "milestone_due", "note"),
+)
+BUDGET_SHEET_COLUMNS = SheetColumns(
+    BUDGET_SHEET,
+    {
+        "line": ("Budget line", "بند الميزانية"),
+        "purpose": ("Purpose", "الغرض"),
+        "year": ("Year", "السنة"),
+        "allocated": ("Allocated (OMR)", "المخصص (ريال عماني)"),
+        "committed": ("Committed to date (OMR)", "الملتزم به حتى تاريخه (ريال عماني)"),
+        "spent": ("Spent to date (OMR)", "المصروف حتى تاريخه (ريال عماني)"),
+        "note": ("Note", "ملاحظة"),
+    },
+    {
+        "previous_committed": (
+            "Committed at previous quarter (OMR)",
+            "الملتزم به في الربع السابق (ريال عماني)",
+        ),
+        "previous_spent": (
+            "Spent at previous quarter (OMR)",
+            "المصروف في الربع السابق (ريال عماني)",
+        ),
+    },
+    loaded=("line", "year", "committed", "spent", "note"),
+    inputs=("committed", "spent", "note"),
+    figures=("committed", "spent"),
+    anchors=("line", "spent"),
+    blank_keys=("committed", "spent", "note"),
+)
+PROGRAMME_COLUMNS = {INITIATIVES_SHEET: INITIATIVE_SHEET, BUDGET_SHEET: BUDGET_SHEET_COLUMNS}
+
+# Initiative status words, each accepted in English or Arabic (case and spaces forgiven)
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "not_started": ("Not started", "لم تبدأ"),
+    "on_track": ("On track", "في المسار"),
+    "at_risk": ("At risk", "معرضة للخطر"),
+    "delayed": ("Delayed", "متأخرة"),
+    "completed": ("Completed", "مكتملة"),
+}
+
+
+def status_of(text: str) -> str | None:
+    """The status key (`on_track`) a clerk's word names in either language, or None. The pair
+    the template shows as the previous status (`At risk / معرضة للخطر`) is read too, when both
+    halves name the same status: a clerk copies it."""
+    keys = {_status_word(part) for part in text.split("/")}
+    return keys.pop() if len(keys) == 1 else None
+
+
+def _status_word(text: str) -> str | None:
+    folded = " ".join(text.replace("_", " ").split()).casefold()
+    for key, words in STATUS_WORDS.items():
+        if folded in (w.casefold() for w in words):
+            return key
+    return None
+
+
+def _header_row(rows, match, anchors) -> tuple[int | None, dict[str, int]]:
+    for index, row in enumerate(rows[:HEADER_ROWS]):
+        columns: dict[str, int] = {}
+        for col, cell in enumerate(row):
+            key = match(cell)
+            if key and key not in columns:
+                columns[key] = col
+        if all(anchor in columns for anchor in anchors):
+            return index, columns
+    return None, {}
+
+
+@lru_cache(maxsize=512)
+def _match_in(sheet: str, cell: str) -> str | None:
+    """The longest label of `sheet`'s columns the cell begins with (so `Initiative code` is not
+    read as `Initiative`)."""
+    text = " ".join(cell.split()).casefold()
+    spec = PROGRAMME_COLUMNS[sheet]
+    best, length = None, 0
+    for key, labels in {**spec.columns, **spec.reference}.items():
+        for label in labels:
+            folded = " ".join(label.split()).casefold()
+            if text.startswith(folded) and len(folded) > length:
+                best, length = key, len(folded)
+    return best

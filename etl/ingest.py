@@ -26,6 +26,7 @@ from etl.load import (
 )
 from etl.messages import Problem, report_of
 from etl.parse import shown_text
+from etl.programme import programme_expectation
 from etl.read import RawWorkbook, RefusedWorkbook, prefetch, read_workbook
 from etl.safety import check_file
 from etl.storage import keep
@@ -49,6 +50,8 @@ class Outcome:
     entity: str | None = None
     period: str | None = None
     valid_rows: list = field(default_factory=list, repr=False)
+    valid_initiatives: list = field(default_factory=list, repr=False)  # etl.load.InitiativeRow
+    valid_budget: list = field(default_factory=list, repr=False)  # etl.load.BudgetRow
 
     @property
     def loaded(self) -> bool:
@@ -358,10 +361,21 @@ def _pending(batch: _Batch, outcome: Outcome, user: User, stored, submit: bool) 
         if not submit:
             return None
         batch.add(entity.id, period.id, stored.sha256)
-        rows = outcome.valid_rows
-        return Pending(entity, period, rows, user, stored=stored, report=report, at=batch.at)
+        return Pending(
+            entity,
+            period,
+            outcome.valid_rows,
+            user,
+            initiatives=outcome.valid_initiatives,
+            budget=outcome.valid_budget,
+            stored=stored,
+            report=report,
+            at=batch.at,
+        )
     if outcome.outcome == "refused" and entity and period:
-        return Pending(entity, period, (), user, "rejected", stored, report, batch.at)
+        return Pending(
+            entity, period, (), user, "rejected", stored=stored, report=report, at=batch.at
+        )
     return None
 
 
@@ -450,6 +464,7 @@ def _check(batch: _Batch, outcome: Outcome, workbook: RawWorkbook, stored, histo
         checked = _validated(batch.session, outcome, workbook, history)
     outcome.errors, outcome.warnings = checked.errors, checked.warnings
     outcome.rows, outcome.valid_rows = len(checked.rows), checked.rows
+    outcome.valid_initiatives, outcome.valid_budget = checked.initiatives, checked.budget
     if checked.errors:
         outcome.outcome = "refused"
 
@@ -458,7 +473,8 @@ def _validated(session: Session, outcome: Outcome, workbook: RawWorkbook, histor
     """The file checked against the KPIs due from its entity for its period, given the entity's
     official `history` (all else that `due_kpis` reads is read once per session)."""
     due = due_kpis(session, outcome.entity, parse_period(outcome.period), history)
-    return validate(workbook, Expectation(outcome.entity, outcome.period, due))
+    programme = programme_expectation(session, outcome.entity, outcome.period)
+    return validate(workbook, Expectation(outcome.entity, outcome.period, due, programme))
 
 
 class _EarlyChecks:

@@ -305,6 +305,95 @@ MESSAGES = {
         "%(cell)s: the evidence link names no web site after http:// or https://. Copy the "
         "whole address from the browser's address bar."
     ),
+    # the Initiatives and Budget sheets (issue 16)
+    "no_programme_header": N_(
+        "Sheet %(sheet)s has no header row with '%(first)s' and '%(second)s'. Keep the "
+        "template's header row."
+    ),
+    "unknown_initiative": N_(
+        "%(cell)s: '%(code)s' is not an initiative of the programme. Keep the codes the "
+        "template gives."
+    ),
+    "initiative_not_yours": N_(
+        "%(cell)s: your entity does not lead initiative %(code)s, so it does not report it. "
+        "Delete the row; its lead entity reports it."
+    ),
+    "unknown_budget_line": N_(
+        "%(cell)s: '%(code)s' is not a budget line of the programme. Keep the codes the "
+        "template gives."
+    ),
+    "line_not_yours": N_(
+        "%(cell)s: budget line %(code)s is not one your entity reports this year. Delete the "
+        "row, or ask the programme office which lines are yours."
+    ),
+    "duplicate_programme_code": N_(
+        "%(cell)s: %(code)s appears twice (also in row %(other)s). Keep one row per code."
+    ),
+    "programme_period": N_(
+        "%(cell)s: the period must be %(period)s, the template's; you wrote '%(found)s'. "
+        "Report another quarter in that quarter's template."
+    ),
+    "status_missing": N_(
+        "%(cell)s: choose a status: Not started, On track, At risk, Delayed or Completed "
+        "(لم تبدأ، في المسار، معرضة للخطر، متأخرة، مكتملة)."
+    ),
+    "bad_status": N_(
+        "%(cell)s: '%(raw)s' is not a status. Choose one of Not started, On track, At risk, "
+        "Delayed, Completed (لم تبدأ، في المسار، معرضة للخطر، متأخرة، مكتملة)."
+    ),
+    "percent_missing": N_(
+        "%(cell)s: write the percent complete, a number from 0 to 100 (45 or 45%%)."
+    ),
+    "completed_below_100": N_(
+        "%(cell)s: the status is Completed but the percent complete is %(value)s. Write 100, "
+        "or choose another status."
+    ),
+    "bad_milestone_due": N_(
+        "%(cell)s: '%(raw)s' is not a quarter. Write the milestone's due quarter as 2025-Q3."
+    ),
+    "budget_year": N_(
+        "%(cell)s: the year must be %(expected)s, the budget line's; you wrote '%(found)s'. "
+        "Do not change the Year column."
+    ),
+    "amount_missing": N_(
+        "%(cell)s: write the amount in OMR (0 if nothing yet), or leave the whole row blank."
+    ),
+    "baisa_decimals": N_(
+        "%(cell)s: %(raw)s has more than three decimals; an amount in OMR goes down to the "
+        "baisa (0.001). Round it to three decimals."
+    ),
+    # warnings
+    "initiative_not_reported": N_(
+        "%(code)s: no status reported this quarter; it will show as not reported."
+    ),
+    "line_not_reported": N_(
+        "%(code)s: no spending reported this quarter; it will show as not reported."
+    ),
+    "percent_fell": N_(
+        "%(code)s: %(value)s%% complete is below the %(previous)s%% reported for %(period)s. "
+        "Check the figure or explain it in the note."
+    ),
+    "full_not_completed": N_(
+        "%(code)s: 100%% complete but the status is %(status)s. Should it be Completed?"
+    ),
+    "spent_over_committed": N_(
+        "%(code)s: spent (OMR %(spent)s) is more than committed (OMR %(committed)s). Check "
+        "both figures."
+    ),
+    "committed_over_allocation": N_(
+        "%(code)s: committed (OMR %(committed)s) is more than the line's allocation "
+        "(OMR %(allocated)s). Check the figure or explain it in the note."
+    ),
+    "committed_below_previous": N_(
+        "%(code)s: committed to date (OMR %(value)s) is lower than last quarter's "
+        "(OMR %(previous)s); figures to date within a year only grow. Check the figure or "
+        "explain it in the note."
+    ),
+    "spent_below_previous": N_(
+        "%(code)s: spent to date (OMR %(value)s) is lower than last quarter's (OMR "
+        "%(previous)s); figures to date within a year only grow. Check the figure or explain "
+        "it in the note."
+    ),
     # warnings
     "jump": N_(
         "%(code)s: %(value)s against %(previous)s last quarter, a change of %(change)s "
@@ -331,6 +420,7 @@ LEFT_TO_RIGHT = frozenset(
     {"cell", "period", "end", "date", "found", "raw", "char", "part", "ref", "error", "other"}
     | {"first", "until", "entity"}
     | {"formula", "shown", "saved", "format", "column", "row"}
+    | {"spent", "committed", "allocated"}
 )
 
 

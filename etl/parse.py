@@ -148,11 +148,14 @@ def parse_yes_no(raw: object) -> Parsed:
     key = normalise_text(str(raw)).lower() if not is_blank(raw) else ""
     if isinstance(raw, int | float) and raw in (0, 1):
         return Parsed(100.0 * raw)
-    if key in YES:
-        return Parsed(100.0)
-    if key in NO:
-        return Parsed(0.0)
+    answers = {_answer(part.strip()) for part in key.split("/")} if key else {None}
+    if len(answers) == 1 and (answer := answers.pop()) is not None:
+        return Parsed(answer)  # `Yes`, or `Yes / نعم` as the template shows the previous answer
     return Parsed(problem="yes_no")
+
+
+def _answer(word: str) -> float | None:
+    return 100.0 if word in YES else 0.0 if word in NO else None
 
 
 def parse_amount(raw: object) -> Parsed:

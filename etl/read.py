@@ -17,6 +17,8 @@ from etl.contract import (
     ABOUT_SHEET,
     DATA_SHEET,
     LOADED_KEYS,
+    PROGRAMME_COLUMNS,
+    SheetColumns,
     header_row,
     match_header,
 )
@@ -56,9 +58,14 @@ class RawWorkbook:
     cell_problems: list[Problem] = field(default_factory=list)
     # what the reviewer should check (a formula the tracker cannot recalculate)
     cell_warnings: list[Problem] = field(default_factory=list)
+    # the programme sheets' percentage-formatted cells, by sheet (`Initiatives`: {`E2`})
+    programme_percent: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def percent_formatted(self, cell: str) -> bool:
-        """Whether a Data cell (e.g. `G7`) has a percentage number format."""
+    def percent_formatted(self, cell: str, sheet: str | None = None) -> bool:
+        """Whether a Data cell (e.g. `G7`), or a cell of the programme sheet `sheet`, has a
+        percentage number format."""
+        if sheet is not None and sheet != DATA_SHEET:
+            return cell in self.programme_percent.get(sheet, frozenset())
         return cell in self.percent_cells
 
 
@@ -138,14 +145,16 @@ def workbook_of(data: bytes, answer: dict[str, Any]) -> RawWorkbook:
     if answer.get("refused"):
         raise RefusedWorkbook([Problem(**item) for item in answer["refused"]])
     sheets = {DATA_SHEET: answer["data"]} if "data" in answer else {}
+    programme = answer.get("programme", {})
     return RawWorkbook(
         data,
-        sheets,
+        sheets | {name: programme[name]["rows"] for name in PROGRAMME_COLUMNS if name in programme},
         DATA_SHEET if sheets else None,
         answer["about"],
         frozenset(answer["percent"]),
         [Problem(**item) for item in answer.get("cells", [])],
         [Problem(**item) for item in answer.get("warnings", [])],
+        {name: frozenset(programme[name]["percent"]) for name in programme},
     )
 
 
@@ -168,7 +177,7 @@ def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
         names = set(workbook.sheet_names)
         sheets = {
             name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for name in (DATA_SHEET, ABOUT_SHEET)
+            for name in (DATA_SHEET, ABOUT_SHEET, *PROGRAMME_COLUMNS)
             if name in names
         }
     except Exception as error:  # calamine raises its own error types for damaged parts
@@ -187,11 +196,34 @@ def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
     }
     if DATA_SHEET in sheets:
         answer["data"] = loaded_cells(rows, header_index, [col - 1 for col in loaded])
+    programme = {}
+    for name, spec in PROGRAMME_COLUMNS.items():
+        if name in sheets:
+            programme[name] = _programme_sheet(sheets[name], spec, structure, answer)
+    if programme:
+        answer["programme"] = programme
     return answer
 
 
+def _programme_sheet(rows, spec: SheetColumns, structure, answer: dict[str, Any]) -> dict:
+    """An Initiatives or Budget sheet as the Data sheet is answered: its header row and, below
+    it, the cells of its loaded columns; the structure's findings there go with the Data
+    sheet's (`cells`, `warnings`)."""
+    header_index, found = spec.header_row(rows)
+    columns = {key: col + 1 for key, col in found.items()}
+    problems, warnings = structure.cell_problems(columns, (header_index or 0) + 1, sheet=spec.sheet)
+    answer["cells"].extend(p.as_dict() for p in problems)
+    answer["warnings"].extend(p.as_dict() for p in warnings)
+    loaded = [columns[k] - 1 for k in spec.loaded if k in columns]
+    other = structure.others.get(spec.sheet)
+    return {
+        "rows": loaded_cells(rows, header_index, loaded, spec.match),
+        "percent": sorted(other.percent_cells) if other else [],
+    }
+
+
 def loaded_cells(
-    rows: list[list[Any]], header_index: int | None, loaded: Sequence[int]
+    rows: list[list[Any]], header_index: int | None, loaded: Sequence[int], match=match_header
 ) -> list[list[Any]]:
     """The Data rows as the validator reads them, without what it never reads: rows above the
     header row are empty, the header row keeps only the cells naming a column, and each row
@@ -200,7 +232,7 @@ def loaded_cells(
     them, and the same cells at the same places."""
     if header_index is None:
         return []  # no header row: the validator says so, whatever the cells
-    heading = [cell if match_header(cell) else None for cell in rows[header_index]]
+    heading = [cell if match(cell) else None for cell in rows[header_index]]
     kept = [[] for _ in range(header_index)]
     kept.append(_trimmed(heading))
     wanted = frozenset(loaded)

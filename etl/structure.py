@@ -33,7 +33,14 @@ from functools import lru_cache
 from xml.parsers import expat
 
 from etl import display
-from etl.contract import ABOUT_SHEET, DATA_SHEET, INPUT_KEYS, LOADED_KEYS
+from etl.contract import (
+    ABOUT_SHEET,
+    DATA_SHEET,
+    INPUT_KEYS,
+    LOADED_KEYS,
+    PROGRAMME_COLUMNS,
+    PROGRAMME_SHEETS,
+)
 from etl.messages import Problem
 from etl.recalc import TEXT, Cycle, Formula, Sheet, Unsupported, Value, XlError, moved, same
 
@@ -53,7 +60,9 @@ WORKBOOK_TYPES = (
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 PERCENT_FORMAT_IDS = {9, 10}  # Excel's built-in 0% and 0.00%
 STORED_OR_DEFLATED = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
-READ_SHEETS = (DATA_SHEET, ABOUT_SHEET)  # the sheets the reader opens
+READ_SHEETS = (DATA_SHEET, ABOUT_SHEET, *PROGRAMME_SHEETS)  # the sheets the reader opens
+# the sheets whose cells are loaded: each checked as the Data sheet is (what Excel shows)
+LOADED_SHEETS = (DATA_SHEET, *PROGRAMME_SHEETS)
 FIGURE_KEYS = ("numerator", "denominator", "value")  # the columns read as numbers
 
 
@@ -97,6 +106,10 @@ class CellFinding:
 
 
 SCOPES = {"loaded": LOADED_KEYS, "inputs": INPUT_KEYS, "figures": FIGURE_KEYS}
+SHEET_SCOPES = {DATA_SHEET: SCOPES} | {
+    name: {"loaded": spec.loaded, "inputs": spec.inputs, "figures": spec.figures}
+    for name, spec in PROGRAMME_COLUMNS.items()
+}
 
 
 @dataclass
@@ -109,17 +122,28 @@ class Structure:
     percent_cells: set[str] = field(default_factory=set)
     values: dict[tuple[int, int], Value] = field(default_factory=dict)
     formulas: dict[tuple[int, int], Formula] = field(default_factory=dict)
+    # the same of the programme sheets (Initiatives, Budget) the workbook holds, by name
+    others: dict[str, Structure] = field(default_factory=dict)
 
     def cell_problems(
-        self, columns: dict[str, int], header: int, limit: int = 100
+        self, columns: dict[str, int], header: int, limit: int = 100, sheet: str = DATA_SHEET
     ) -> tuple[list[Problem], list[Problem]]:
-        """The errors and the warnings of the findings in the loaded part of the Data sheet, whose
-        header row is `header` and whose columns (1-based) are `columns`; then the figures'
-        formulas recalculated (`etl.recalc`)."""
+        """The errors and the warnings of the findings in the loaded part of the Data sheet (or
+        of the programme sheet `sheet`), whose header row is `header` and whose columns (1-based)
+        are `columns`; then the figures' formulas recalculated (`etl.recalc`)."""
+        if sheet != DATA_SHEET:
+            found = self.others.get(sheet)
+            return found._problems(columns, header, limit, sheet) if found else ([], [])
+        return self._problems(columns, header, limit, sheet)
+
+    def _problems(
+        self, columns: dict[str, int], header: int, limit: int, sheet: str
+    ) -> tuple[list[Problem], list[Problem]]:
         errors: list[Problem] = []
         warnings: list[Problem] = []
         scoped = {
-            scope: [columns[k] for k in keys if k in columns] for scope, keys in SCOPES.items()
+            scope: [columns[k] for k in keys if k in columns]
+            for scope, keys in SHEET_SCOPES[sheet].items()
         }
         for finding in sorted(self.findings, key=lambda f: (f.row, f.column)):
             first_row = header + 1 if finding.below_header else 1
@@ -127,13 +151,14 @@ class Structure:
                 (warnings if finding.warning else errors).append(finding.problem)
         if self.formulas:
             flagged = {p.params.get("cell") for p in errors}
-            for cell, problem, warning in _recalculated(self, scoped["figures"], header + 1):
-                if f"{DATA_SHEET}!{cell}" not in flagged:
+            figures = scoped["figures"]
+            for cell, problem, warning in _recalculated(self, figures, header + 1, sheet):
+                if f"{sheet}!{cell}" not in flagged:
                     (warnings if warning else errors).append(problem)
         return errors[:limit], warnings[:limit]
 
 
-def _recalculated(structure: Structure, columns: list[int], first_row: int):
+def _recalculated(structure: Structure, columns: list[int], first_row: int, sheet_name: str):
     """(cell, problem, warning?) of each formula among the figures whose saved result is not what
     Excel shows (an error), or that the tracker cannot recalculate (a warning)."""
     sheet = Sheet(structure.values, structure.formulas)
@@ -141,7 +166,7 @@ def _recalculated(structure: Structure, columns: list[int], first_row: int):
         if row < first_row or column not in columns or formula.saved_type == "e":
             continue
         name = cell_name(row, column)
-        params = {"cell": f"{DATA_SHEET}!{name}", "formula": _formula_text(sheet, (row, column))}
+        params = {"cell": f"{sheet_name}!{name}", "formula": _formula_text(sheet, (row, column))}
         params["saved"] = _shown_value(formula.saved, formula.saved_type)
         sheet.scale = 0.0
         try:
@@ -386,7 +411,8 @@ class _Inspection:
 
     def _sheet_parts(self, sheets, targets, types) -> dict[str, str]:
         """The parts of the sheets the reader opens, after refusing a hidden, repeated or
-        look-alike `Data` or `About` sheet: what is loaded is what Excel shows."""
+        look-alike sheet the reader opens (`Data`, `About`, `Initiatives`, `Budget`): what is
+        loaded is what Excel shows."""
         parts: dict[str, str] = {}
         for sheet in sheets:
             wanted = _wanted(sheet.name)
@@ -468,11 +494,16 @@ class _Inspection:
         return display.theme_colours(start)
 
     def _worksheet(self, part: str, sheet_name: str) -> None:
-        data = sheet_name == DATA_SHEET
+        """A sheet the reader opens; the Data sheet and the programme sheets (whose cells are
+        loaded) checked for what Excel shows, each into its own `Structure`."""
+        data = sheet_name in LOADED_SHEETS
+        found = self.found
+        if data and sheet_name != DATA_SHEET:
+            found = self.found.others.setdefault(sheet_name, Structure())
         plain = self._plain_sheet(part, data)
         if plain is not None:
             if data:
-                self.found.percent_cells = plain.percent_cells(self.book.percent)
+                found.percent_cells = plain.percent_cells(self.book.percent)
             return
         sheet = self._scan(part, _Worksheet, sheet_name, self.strings)
         if sheet.problems:
@@ -480,13 +511,13 @@ class _Inspection:
             return
         if data:
             sheet.settle(self.book)
-            self.found.findings.extend(sheet.findings)
-            self.found.percent_cells = sheet.percent_cells(self.book.percent)
-            self.found.values, self.found.formulas = sheet.values, sheet.formulas
+            found.findings.extend(sheet.findings)
+            found.percent_cells = sheet.percent_cells(self.book.percent)
+            found.values, found.formulas = sheet.values, sheet.formulas
             if sheet.drawings:
-                self._drawings(part, sheet)
+                self._drawings(part, sheet, found)
 
-    def _drawings(self, part: str, sheet: _Worksheet) -> None:
+    def _drawings(self, part: str, sheet: _Worksheet, found: Structure) -> None:
         """Pictures, shapes, text boxes and charts that lie over cells with content: Excel shows
         them, not the cells under them."""
         folder, name = posixpath.split(part)
@@ -503,7 +534,7 @@ class _Inspection:
                 if cells:
                     where = f"{sheet.sheet}!{cell_name(*box[:2])}:{cell_name(*box[2:])}"
                     problem = Problem("drawing_over_cells", {"cell": where})
-                    self.found.findings.append(_on(cells, problem, "loaded"))
+                    found.findings.append(_on(cells, problem, "loaded"))
 
     def _plain_sheet(self, part: str, data: bool = False) -> _PlainSheet | None:
         """A small sheet that is plainly within every rule, shown at C speed (regular expressions
@@ -606,7 +637,8 @@ def _styles_of(raw: bytes, part: str, limits: Limits) -> _Styles:
 
 
 def _wanted(name: str) -> str | None:
-    """`Data` or `About` when a sheet's name is, or looks like, one the reader opens."""
+    """`Data`, `About`, `Initiatives` or `Budget` when a sheet's name is, or looks like, one
+    the reader opens."""
     return _wanted_short(name) if len(name) <= 64 else _wanted_of(name)
 
 

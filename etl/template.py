@@ -28,6 +28,8 @@ from etl.contract import (
     header_label,
 )
 from etl.due import NotReporting, due_kpis, not_reporting
+from etl.programme import ProgrammeExpectation, programme_expectation
+from etl.template_programme import PROGRAMME_INSTRUCTIONS, programme_sheets
 from kpis.periods import parse_period
 
 HEADER_FILL = PatternFill("solid", fgColor="0B4F6C")
@@ -98,12 +100,18 @@ def build_template(
     kpis: Sequence[DueKpi],
     generated: datetime | None = None,
     target_year: int | None = None,
+    programme: ProgrammeExpectation | None = None,
 ) -> bytes:
     workbook = Workbook()
     data = workbook.active
     data.title = DATA_SHEET
     _data_sheet(data, kpis, target_year)
-    _instructions(workbook.create_sheet(INSTRUCTIONS_SHEET))
+    if programme is not None:
+        programme_sheets(workbook, programme)
+    _instructions(
+        workbook.create_sheet(INSTRUCTIONS_SHEET),
+        [*INSTRUCTIONS, *(PROGRAMME_INSTRUCTIONS if programme and not programme.empty else [])],
+    )
     _about(
         workbook.create_sheet(ABOUT_SHEET),
         entity_code,
@@ -114,6 +122,14 @@ def build_template(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _previous_shown(kpi: DueKpi) -> float | str | None:
+    """The previous official value as the clerk would type it: a yes/no KPI's 100 or 0 as the
+    answer (`Yes / نعم`), which the validator accepts back, so that copying it is never refused."""
+    if kpi.yes_no and kpi.previous is not None:
+        return "Yes / نعم" if kpi.previous >= 50 else "No / لا"
+    return kpi.previous
 
 
 def _data_sheet(sheet, kpis: Sequence[DueKpi], target_year: int | None = None) -> None:
@@ -135,7 +151,7 @@ def _data_sheet(sheet, kpis: Sequence[DueKpi], target_year: int | None = None) -
             "name": f"{kpi.name_en}\n{kpi.name_ar}",
             "period": kpi.period,
             "unit": unit_text(kpi),
-            "previous": kpi.previous,
+            "previous": _previous_shown(kpi),
             "target": kpi.target,
         }
         for key, value in values.items():
@@ -189,10 +205,10 @@ def _rule(kind: str, operator: str, low: str, text: str, high: str | None = None
     )
 
 
-def _instructions(sheet) -> None:
+def _instructions(sheet, lines: Sequence[tuple[str, str]] = INSTRUCTIONS) -> None:
     sheet.column_dimensions["A"].width = 80
     sheet.column_dimensions["B"].width = 80
-    for row, (english, arabic) in enumerate(INSTRUCTIONS, start=1):
+    for row, (english, arabic) in enumerate(lines, start=1):
         sheet.cell(row=row, column=1, value=english).alignment = Alignment(wrap_text=True)
         cell = sheet.cell(row=row, column=2, value=arabic)
         cell.alignment = Alignment(wrap_text=True, horizontal="right", readingOrder=2)
@@ -236,4 +252,5 @@ def template_bytes(db: Session, entity_code: str, period: str) -> bytes:
         quarter.code,
         list(due_kpis(db, entity.code, quarter).values()),
         target_year=cycle.target_year if cycle else None,
+        programme=programme_expectation(db, entity.code, quarter.code),
     )

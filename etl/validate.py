@@ -6,11 +6,11 @@ import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from etl.contract import COLUMNS, LOADED_KEYS, DueKpi, header_row, match_header
-from etl.load import Row
+from etl.load import BudgetRow, InitiativeRow, Row
 from etl.messages import Problem, report_of
 from etl.parse import (
     AMOUNT_LIMIT,
@@ -28,6 +28,9 @@ from etl.parse import (
 from etl.read import RawWorkbook
 from kpis.formatting import format_number
 
+if TYPE_CHECKING:
+    from etl.programme import ProgrammeExpectation
+
 RATIO_TOLERANCE = 0.1  # percentage points between a given value and numerator / denominator
 JUMP_POINTS = 25
 
@@ -39,6 +42,8 @@ class Expectation:
     entity_code: str
     period: str
     due: Mapping[str, DueKpi]
+    # the Initiatives and Budget sheets' rows due (etl.programme); None: those sheets not read
+    programme: ProgrammeExpectation | None = None
 
 
 @dataclass
@@ -46,6 +51,8 @@ class Validation:
     rows: list[Row] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    initiatives: list[InitiativeRow] = field(default_factory=list)
+    budget: list[BudgetRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -99,9 +106,21 @@ def _validate(workbook: RawWorkbook, expected: Expectation) -> Validation:
     for code in expected.due:
         if code not in seen:
             result.warnings.append(Problem("value_missing", {"code": code}))
-    if not result.rows and not result.errors:
+    if expected.programme is not None:
+        _programme(workbook, expected.programme, result)
+    if not (result.rows or result.initiatives or result.budget) and not result.errors:
         result.errors.append(Problem("no_values"))
     return result
+
+
+def _programme(workbook: RawWorkbook, expected: ProgrammeExpectation, result: Validation) -> None:
+    """The Initiatives and Budget sheets (etl.validate_programme), into the same result."""
+    from etl.validate_programme import validate_programme  # it builds on this module
+
+    found = validate_programme(workbook, expected)
+    result.errors.extend(found.errors)
+    result.warnings.extend(found.warnings)
+    result.initiatives, result.budget = found.initiatives, found.budget
 
 
 def _repeated_headings(row: list[Any], number: int, columns: dict[str, int]) -> list[Problem]:
@@ -247,7 +266,7 @@ def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
         parsed = parse_for_unit(typed, kpi.unit, kpi.aggregation, percent_format)
         if not parsed.ok:
             limit = limit_of(kpi.unit, kpi.aggregation)
-            result.errors.append(_value_problem(parsed, value_cell, typed, limit))
+            result.errors.append(value_problem(parsed, value_cell, typed, limit))
             return None, None, None
         value = parsed.value
     if not kpi.ratio or ("numerator" not in columns and "denominator" not in columns):
@@ -262,7 +281,7 @@ def _figures(workbook, raw, number, columns, kpi: DueKpi, result: Validation):
     numerator, denominator = parse_amount(n_raw), parse_amount(d_raw)
     for parsed, cell, text in ((numerator, n_cell, n_raw), (denominator, d_cell, d_raw)):
         if not parsed.ok:
-            result.errors.append(_value_problem(parsed, cell, text, AMOUNT_LIMIT))
+            result.errors.append(value_problem(parsed, cell, text, AMOUNT_LIMIT))
     if not (numerator.ok and denominator.ok):
         return None, None, None
     if denominator.value == 0:
@@ -307,7 +326,7 @@ def as_typed(raw: Any) -> str:
     return shown_text(str(raw).strip())
 
 
-def _value_problem(parsed, cell: str, raw: Any, limit: int | None = None) -> Problem:
+def value_problem(parsed, cell: str, raw: Any, limit: int | None = None) -> Problem:
     params: dict[str, Any] = {"cell": cell, "raw": as_typed(raw)}
     if parsed.problem == "ambiguous_fraction":
         params["hundred"] = format_number(parsed.value * 100, 2)

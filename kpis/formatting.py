@@ -41,3 +41,36 @@ def format_figure(value: float | None, unit: str) -> str:
     if value is not None and math.isfinite(value) and unit in ("percent", "milestone"):
         return f"{value:,.1f}%"
     return format_value(value, unit)
+
+
+BAISA_PER_OMR = 1000
+# The rial's abbreviation in Arabic text (`ر.ع.`), after the amount as Omani documents write it.
+OMR_ARABIC = "ر.ع."
+
+
+def format_omr(baisa: int, *, decimals: int = 3, language: str = "en") -> str:
+    """An amount of money kept in baisa (1 OMR = 1,000 baisa), exact, as every page, table and
+    report shows it: `OMR 170,000,000.000` in English; `170,000,000.000 ر.ع.` in Arabic, the
+    digits as the rest of the app writes them (0-9, thousands grouped with commas) and isolated
+    left-to-right so that a minus sign or a grouping comma is not reordered by the Arabic text
+    around it. `decimals` below 3 rounds half away from zero (`decimals=0`: whole rials)."""
+    number = format_baisa(baisa, decimals=decimals)
+    if language == "ar":
+        return f"\u2066{number}\u2069 {OMR_ARABIC}"
+    return f"OMR {number}"
+
+
+def format_baisa(baisa: int, *, decimals: int = 3) -> str:
+    """The amount of `format_omr` without the currency (`170,000,000.000`), for a sentence or a
+    table column that names the currency once."""
+    if not 0 <= decimals <= 3:
+        raise ValueError("decimals must be 0 to 3")
+    whole, fraction = divmod(abs(int(baisa)), BAISA_PER_OMR)
+    step = 10 ** (3 - decimals)
+    fraction = (fraction + step // 2) // step if step > 1 else fraction
+    if fraction == 10**decimals:  # 999.9995 rounded up to the next rial
+        whole, fraction = whole + 1, 0
+    number = f"{whole:,}" + (f".{fraction:0{decimals}d}" if decimals else "")
+    if baisa < 0 and (whole or fraction):  # never `-0.000`
+        number = f"-{number}"
+    return number

@@ -53,3 +53,21 @@ CELL_WORDS = {  # the completeness grid: one entity, one quarter
     "open": N_("Not yet due"),
     "not_expected": N_("Not expected"),  # the entity does not report that quarter
 }
+INITIATIVE_WORDS = {  # an initiative's status for a quarter (kpis.initiatives)
+    "not_started": N_("Not started"),
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "delayed": N_("Delayed"),
+    "completed": N_("Completed"),
+    "not_reported": N_("Not reported"),
+}
+INITIATIVE_ICONS = {
+    "not_started": "○",
+    "on_track": "✔",
+    "at_risk": "⚠",
+    "delayed": "◷",
+    "completed": "★",
+    "not_reported": "?",
+}
+OVERDUE_WORD = N_("Past due")  # past its due quarter and not completed
+OVERDUE_ICON = "⚑"

@@ -20,6 +20,7 @@ from kpis.forecast import LIKELY, UNLIKELY
 from kpis.periods import parse_period
 from kpis.spec import KpiSpec
 from kpis.status import STATUSES
+from reports.programme import WholeProgramme, whole_programme
 from reports.stamp import EditionStamp
 from services import overview
 from services.actors import Actor, Role
@@ -153,6 +154,7 @@ class Report:
     reasons: tuple[ReasonLine, ...]
     completeness: Completeness
     kpis: dict[str, KpiLine] = field(default_factory=dict)
+    whole: WholeProgramme | None = None  # initiatives, procedures, budget (reports.programme)
 
 
 def gather(store: Store, period: str, stamp: EditionStamp) -> Report:
@@ -184,6 +186,7 @@ def gather(store: Store, period: str, stamp: EditionStamp) -> Report:
         reasons=tuple(_reason_line(r, lines, entities) for r in found),
         completeness=quarter,
         kpis=lines,
+        whole=whole_programme(store, prog),
     )
 
 

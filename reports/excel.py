@@ -95,6 +95,58 @@ LABELS: dict[str, tuple[str, str]] = {
     "missing": ("Missing", "غير مقدم"),
     "open": ("Open", "مفتوح"),
     "not_reported": ("not reported", "لم يُبلَّغ"),
+    # the whole programme (issue 16): initiatives, the procedures plan, the budget
+    "initiatives": ("Initiatives", "المبادرات"),
+    "procedures": ("Procedures plan", "خطة تبسيط الإجراءات"),
+    "budget": ("Budget", "الميزانية"),
+    "initiative": ("Initiative", "المبادرة"),
+    "lead": ("Lead entity", "الجهة المسؤولة"),
+    "start": ("Start", "البداية"),
+    "due_quarter": ("Due", "موعد الإنجاز"),
+    "initiative_status": ("Status", "الحالة"),
+    "overdue": ("Overdue", "متجاوز الموعد"),
+    "percent_complete": ("Percent complete", "نسبة الإنجاز"),
+    "planned_percent": ("Planned progress", "الإنجاز المخطط"),
+    "report_period": ("Quarter of the report", "ربع التقرير"),
+    "next_milestone": ("Next milestone", "المرحلة التالية"),
+    "milestone_due": ("Milestone due", "موعد المرحلة التالية"),
+    "year": ("Year", "السنة"),
+    "planned_year": ("Planned in the year", "المخطط في السنة"),
+    "simplified_year": ("Simplified in the year", "المبسَّط في السنة"),
+    "planned_cumulative": ("Planned to date", "المخطط حتى تاريخه"),
+    "simplified_cumulative": ("Simplified to date", "المبسَّط حتى تاريخه"),
+    "plan_share": ("Share of the plan to date", "نسبة الإنجاز من الخطة حتى تاريخه"),
+    "procedures_note": (
+        "Procedures simplified, counted by the numerators of KPI",
+        "الإجراءات المبسطة، محسوبة من بسط المؤشر",
+    ),
+    "allocated": ("Allocated (OMR)", "المخصص (ر.ع.)"),
+    "committed": ("Committed (OMR)", "الملتزم به (ر.ع.)"),
+    "spent": ("Spent (OMR)", "المصروف (ر.ع.)"),
+    "burn": ("Burn (spent ÷ allocated to date)", "نسبة الصرف (المصروف ÷ المخصص حتى تاريخه)"),
+    "planned_spend": ("Planned spend to date (OMR)", "الصرف المخطط حتى تاريخه (ر.ع.)"),
+    "variance": ("Variance (OMR)", "الفرق (ر.ع.)"),
+    "pace": ("Against the plan", "مقارنة بالخطة"),
+    "cycle_budget": ("The cycle's budget (OMR)", "ميزانية الدورة (ر.ع.)"),
+    "behind": ("▼ Behind plan", "▼ متأخر عن الخطة"),
+    "on_plan": ("● On plan", "● وفق الخطة"),
+    "ahead": ("▲ Ahead of plan", "▲ متقدم على الخطة"),
+    "nothing_planned": ("Nothing planned yet", "لا صرف مخطط بعد"),
+    "not_started": ("○ Not started", "○ لم يبدأ"),
+    "delayed": ("◷ Delayed", "◷ متأخر"),
+    "completed": ("★ Completed", "★ مكتمل"),
+    "initiative_on_track": ("✔ On track", "✔ على المسار"),
+    "initiative_at_risk": ("⚠ At risk", "⚠ معرض للخطر"),
+    "initiative_not_reported": ("? Not reported", "? لم يُبلَّغ"),
+}
+# an initiative's status (kpis.initiatives) -> its label, icon and word
+INITIATIVE_KEYS = {
+    "not_started": "not_started",
+    "on_track": "initiative_on_track",
+    "at_risk": "initiative_at_risk",
+    "delayed": "delayed",
+    "completed": "completed",
+    "not_reported": "initiative_not_reported",
 }
 UNIT_KEYS = {"rank": "rank_unit", "count": "count_unit"}
 NUMBER_FORMATS = {
@@ -147,6 +199,10 @@ def excel_pack(fig: EditionFigures, stamp: EditionStamp, lang: str) -> bytes:
     pack.overview(fig, stamp)
     for track in fig.tracks:
         pack.track(fig, track)
+    if fig.whole is not None:  # the whole programme: initiatives, procedures, budget
+        pack.initiatives(fig.whole)
+        pack.procedures(fig.whole)
+        pack.budget(fig.whole)
     pack.grid(fig)
     pack.completeness(fig)
     pack.figures(fig)
@@ -429,6 +485,118 @@ class Pack:
         ]
         keys = ["entity", "kpi", "period", "entity_value", "numerator", "denominator", "comment"]
         self.table(sheet, 2, keys, rows)
+
+    # --- the whole programme (reports.programme: the services the pages and the API call) ---
+
+    def initiatives(self, whole) -> None:
+        keys = [
+            "track",
+            "code",
+            "initiative",
+            "lead",
+            "start",
+            "due_quarter",
+            "initiative_status",
+            "overdue",
+            "percent_complete",
+            "planned_percent",
+            "report_period",
+            "next_milestone",
+            "milestone_due",
+        ]
+        sheet = self.sheet(
+            self.l("initiatives"), [8, 8, 48, 10, 10, 10, 16, 10, 12, 12, 12, 36, 12]
+        )
+        sheet.write_string(0, 0, self.l("initiatives"), self.title)
+        percent = self.numbers["percent"]
+        rows = [
+            [
+                (item.track, self.code),
+                (item.code, self.code),
+                (self.name(item), self.text),
+                (item.lead or None, self.code),
+                (item.start, self.code),
+                (item.due, self.code),
+                (self.l(INITIATIVE_KEYS.get(item.status, "initiative_not_reported")), self.text),
+                (item.overdue, self.text),
+                (item.percent_complete, percent),
+                (item.planned_percent, percent),
+                (item.report.period if item.report else None, self.code),
+                (item.report.next_milestone or None if item.report else None, self.text),
+                (item.report.milestone_due or None if item.report else None, self.code),
+            ]
+            for item in whole.initiatives.initiatives
+        ]
+        self.table(sheet, 2, keys, rows)
+
+    def procedures(self, whole) -> None:
+        picture = whole.procedures
+        sheet = self.sheet(self.l("procedures"), [10, 16, 16, 16, 16, 18])
+        sheet.write_string(0, 0, self.l("procedures"), self.title)
+        sheet.write_string(1, 0, f"{self.l('procedures_note')} {picture.kpi}", self.text)
+        count = self.numbers["count"]
+        rows = [
+            [
+                (year.year, self.plain),
+                (year.planned, count),
+                (year.simplified, count),
+                (year.cumulative_planned, count),
+                (year.cumulative_simplified, count),
+                (year.cumulative_share, self.numbers["percent"]),
+            ]
+            for year in picture.years
+        ]
+        keys = [
+            "year",
+            "planned_year",
+            "simplified_year",
+            "planned_cumulative",
+            "simplified_cumulative",
+            "plan_share",
+        ]
+        self.table(sheet, 3, keys, rows)
+
+    def budget(self, whole) -> None:
+        picture = whole.budget
+        money = self.numbers["omr"]
+        sheet = self.sheet(self.l("budget"), [40, 18, 18, 18, 14, 18, 18, 18])
+        sheet.write_string(0, 0, self.l("budget"), self.title)
+        sheet.write_string(1, 0, self.l("cycle_budget"), self.head)
+        self.put(sheet, 1, 1, omr(picture.budget_baisa), money)
+        keys = [
+            "track",
+            "allocated",
+            "committed",
+            "spent",
+            "burn",
+            "planned_spend",
+            "variance",
+            "pace",
+        ]
+
+        def row(title: str, totals, fmt) -> list[tuple]:
+            return [
+                (title, fmt),
+                (omr(totals.allocated), money),
+                (omr(totals.committed), money),
+                (omr(totals.spent), money),
+                (totals.burn, self.share),
+                (omr(totals.planned), money),
+                (omr(totals.variance), money),
+                (self.l(totals.pace), self.text),
+            ]
+
+        rows = [
+            row(f"{track.code} {self.name(track)}", track.totals, self.text)
+            for track in whole.budget_tracks()
+        ]
+        rows.append(row(self.l("programme"), picture.programme, self.head))
+        self.table(sheet, 3, keys, rows)
+
+
+def omr(baisa: int | None) -> float | None:
+    """Baisa as OMR for a cell formatted with three decimals."""
+    return None if baisa is None else baisa / 1000
 
 
 def sheet_name(title: str, book: xlsxwriter.Workbook) -> str:

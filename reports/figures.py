@@ -21,6 +21,7 @@ from kpis.analysis import Picture
 from kpis.completeness import Cell, cell_state, on_time
 from kpis.periods import PeriodCode, parse_period
 from kpis.spec import KpiSpec
+from reports.programme import WholeProgramme, whole_programme
 from services import api_view
 from services.actors import Actor, Role
 from services.overview import due_count
@@ -66,6 +67,7 @@ class EditionFigures:
     tracks: list[queries.NamedRow]
     figures: list[EntityFigure]
     completeness: list[Completeness]
+    whole: WholeProgramme | None = None  # initiatives, procedures, budget (reports.programme)
 
     @property
     def specs(self) -> list[KpiSpec]:
@@ -115,7 +117,8 @@ def read_edition(store: Store, period: str) -> EditionFigures:
     scope = scope_for(COMMITTEE, quarter.code, False, [quarter.code, *choices])
     prog = programme(store, ResultCache(1), scope)
     picture = api_view.programme_picture(prog, COMMITTEE)
-    return EditionFigures(quarter, prog, picture, entities, tracks, figures, completeness)
+    whole = whole_programme(store, prog)
+    return EditionFigures(quarter, prog, picture, entities, tracks, figures, completeness, whole)
 
 
 def entity_figures(session: Session, quarter: PeriodCode) -> list[EntityFigure]:

@@ -25,9 +25,20 @@ from markupsafe import Markup, escape
 
 from catalogues import SOURCE
 from data.db import Store
-from kpis.formatting import format_figure, format_number, format_value
+from kpis.formatting import format_figure, format_number, format_omr, format_value
+from kpis.initiatives import STATUSES as INITIATIVE_STATUSES
 from kpis.status import STATUSES
-from kpis.words import CELL_WORDS, STATUS_ICONS, STATUS_WORDS, UNIT_WORDS, VERDICT_WORDS
+from kpis.words import (
+    CELL_WORDS,
+    INITIATIVE_ICONS,
+    INITIATIVE_WORDS,
+    OVERDUE_ICON,
+    OVERDUE_WORD,
+    STATUS_ICONS,
+    STATUS_WORDS,
+    UNIT_WORDS,
+    VERDICT_WORDS,
+)
 from reports.charts import kpi_chart, legend_swatch
 from reports.content import KpiLine, Report, gather
 from reports.stamp import EditionStamp
@@ -153,6 +164,13 @@ def environment(lang: str) -> Environment:
         verdict_words=VERDICT_WORDS,
         unit_words=UNIT_WORDS,
         cell_words=CELL_WORDS,
+        initiative_words=INITIATIVE_WORDS,
+        initiative_icons=INITIATIVE_ICONS,
+        initiative_statuses=INITIATIVE_STATUSES,
+        overdue_word=OVERDUE_WORD,
+        overdue_icon=OVERDUE_ICON,
+        omr=lambda baisa: money_text(baisa, lang),
+        num=lambda value: format_number(value, 0),
     )
     return env
 
@@ -192,6 +210,13 @@ def localized(row, lang: str) -> str:
 def ltr(text: object) -> Markup:
     """A left-to-right code or figure (`2025-Q4`, `71.3%`) kept whole and in order in Arabic."""
     return Markup('<bdi dir="ltr">{}</bdi>').format(escape(str(text)))
+
+
+def money_text(baisa: int, lang: str) -> Markup | str:
+    """An amount in OMR (kpis.formatting.format_omr): kept left to right in English; in Arabic
+    the formatter isolates the number itself, and the rial's sign follows it as Arabic text."""
+    text = format_omr(baisa, language=lang)
+    return text if lang in RTL else ltr(text)
 
 
 def isolate(code: str) -> str:

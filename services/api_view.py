@@ -17,7 +17,7 @@ from kpis.spec import KpiSpec
 from kpis.status import STATUSES
 from services.actors import Action, Actor, Denied, entity_scope, require, sees_unapproved
 from services.observations import ALL, APPROVED, NotFound, QueryProblem
-from services.programme import Programme, programme, quarter_options, scope_for
+from services.programme import Programme, Scope, programme, quarter_options, scope_for
 
 KPI_FIELDS = (
     "code",
@@ -80,6 +80,11 @@ def programme_for(
 ) -> Programme:
     """The Programme `actor` asked for: `period` a quarter with figures (default: the latest with
     approved figures), `status=all` (figures awaiting approval too) for the office only."""
+    return programme(store, cache, requested_scope(store, actor, period, status))
+
+
+def requested_scope(store: Store, actor: Actor, period: str | None, status: str | None) -> Scope:
+    """The Scope an API request asks for, with /programme's rules (see `programme_for`)."""
     require(actor, Action.VIEW_PROGRAMME)
     status = (status or APPROVED).strip().lower()
     if status not in (APPROVED, ALL):
@@ -91,7 +96,7 @@ def programme_for(
     wanted = _quarter(period) if period and period.strip() else None
     if wanted is not None and wanted not in choices:
         raise NotFound("unknown_period", field="period", value=wanted)
-    return programme(store, cache, scope_for(actor, wanted, status == ALL, choices))
+    return scope_for(actor, wanted, status == ALL, choices)
 
 
 def _quarter(text: str) -> str:

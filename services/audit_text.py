@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kpis.formatting import format_figure, format_number
+from kpis.formatting import format_baisa, format_figure, format_number
 
 Translate = Callable[[str], str]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -267,6 +267,26 @@ def _reminder(event, _: Translate) -> dict[str, object]:
             getattr(event, "entity", None), after.get("entity"), after.get("entities")
         ),
     }
+
+
+def _allocation(event, _: Translate) -> dict[str, object]:
+    before, after = _before(event), _after(event)
+    return {
+        "old": _amount(before.get("allocated_baisa")),
+        "new": _amount(after.get("allocated_baisa")),
+    }
+
+
+def _budget_import(event, _: Translate) -> dict[str, object]:
+    after = _after(event)
+    return {"file": after.get("file"), "rows": after.get("rows"), "changed": after.get("changed")}
+
+
+def _amount(baisa) -> object:
+    """An amount kept in baisa as OMR with three decimals (the sentence names the currency)."""
+    if isinstance(baisa, bool) or not isinstance(baisa, int):
+        return baisa
+    return format_baisa(baisa)
 
 
 # ----- the actions -----
@@ -549,6 +569,25 @@ ACTIONS: dict[str, ActionText] = {
             N_("%(kpi)s restated by %(actor)s"),
         ),
         _restate,
+    ),
+    "budget.allocate": ActionText(
+        N_("Budget allocation set"),
+        (
+            N_("Allocation of line %(id)s changed from OMR %(old)s to OMR %(new)s by %(actor)s"),
+            N_("Allocation of line %(id)s set to OMR %(new)s by %(actor)s"),
+        ),
+        _allocation,
+    ),
+    "budget.import": ActionText(
+        N_("Budget allocations imported"),
+        (
+            N_(
+                "Allocations imported from %(file)s by %(actor)s (lines: %(rows)s, changed: "
+                "%(changed)s)"
+            ),
+            N_("Allocations imported from %(file)s by %(actor)s"),
+        ),
+        _budget_import,
     ),
 }
 GENERIC = N_("Event %(name)s on %(object)s by %(actor)s")

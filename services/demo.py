@@ -1,5 +1,7 @@
 """A deterministic, plausible demo history, entered through the same load and review path as
-real submissions (etl.load, etl.workflow): nothing here writes observations directly."""
+real submissions (etl.load, etl.workflow): nothing here writes observations directly. The whole
+programme's part (procedures targeted, the budget's allocations, initiative and budget reports)
+is made in services.demo_programme."""
 
 from __future__ import annotations
 
@@ -17,6 +19,15 @@ from etl.workflow import approve, return_for_changes
 from kpis.completeness import deadline as quarter_deadline  # a fresh store: no override yet
 from kpis.periods import PeriodCode, quarters, reporting_period
 from services.actors import Role
+from services.demo_programme import (
+    ENTITY_LINES,
+    ProceduresDemo,
+    ProgrammeReports,
+    allocate_budget,
+    procedures_demo,
+    procedures_kpi,
+    programme_reports,
+)
 
 RETURN_REASONS = (
     "Please attach the evidence link for the services counted as fully online.",
@@ -101,21 +112,36 @@ def seed_demo(session: Session, scale: int = 1) -> int:
     cycle = DemoCycle.of(first)  # the history is of the first cycle, whatever came after it
     reviewer = session.scalar(select(User).where(User.role == Role.SUPERVISOR).order_by(User.id))
     cumulative = frozenset(s.code for s in kpi_specs(session, first.code) if s.cumulative)
+    assigned = {entity.code: _assigned(session, entity, kpis) for entity in entities}
+    procedures = _procedures(session, first, cycle, entities, assigned)
+    targeted = procedures.targeted if procedures else {}
+    biggest = sorted(targeted, key=lambda code: (-targeted[code], code))[:ENTITY_LINES]
+    allocate_budget(session, first, cycle.seed, reviewer, biggest)
+    programme = programme_reports(session, first, cycle.seed)
     made = 0
     for entity in entities:
-        assigned = _assigned(session, entity, kpis)
         prof = profile(entity.code.split("-")[0], cycle)
         for quarter in quarters(cycle.start_year, cycle.target_year):
             rng = random.Random(f"{cycle.seed}:{entity.code}:{quarter}")
             rows = [
                 row
-                for kpi in assigned
-                if (row := _row(kpi, entity, quarter, prof, cycle, cumulative))
+                for kpi in assigned[entity.code]
+                if (row := _row(kpi, entity, quarter, prof, cycle, cumulative, procedures))
             ]
             if not rows or rng.random() < prof.missing_rate:
                 continue
+            extra = _programme_rows(programme, entity, quarter)
             made += _submit(
-                session, entity, periods[quarter.code], rows, rng, prof, reviewer, quarter, cycle
+                session,
+                entity,
+                periods[quarter.code],
+                rows,
+                rng,
+                prof,
+                reviewer,
+                quarter,
+                cycle,
+                extra,
             )
     return made
 
@@ -147,6 +173,27 @@ def _entities(session: Session, scale: int) -> list[Entity]:
     return list(base) + copies
 
 
+def _procedures(session, first, cycle, entities, assigned) -> ProceduresDemo | None:
+    """The procedures targeted by the reference entities that report the procedures KPI."""
+    code = procedures_kpi(session, first)
+    if code is None:
+        return None
+    reporting = [
+        entity.code
+        for entity in entities
+        if not entity.is_demo and any(k.code == code for k in assigned[entity.code])
+    ]
+    return procedures_demo(session, first, cycle.seed, code, reporting)
+
+
+def _programme_rows(programme: ProgrammeReports, entity: Entity, quarter: PeriodCode) -> dict:
+    """The initiative and budget reports the entity's submission for `quarter` carries."""
+    return {
+        "initiatives": programme.initiative_rows(entity.code, quarter),
+        "budget": programme.budget_rows(entity.code, quarter),
+    }
+
+
 def _assigned(session: Session, entity: Entity, kpis) -> list[Kpi]:
     ids = set(session.scalars(select(EntityKpi.kpi_id).where(EntityKpi.entity_id == entity.id)))
     return [k for k in kpis if k.id in ids or k.owner_entity_id == entity.id]
@@ -159,6 +206,7 @@ def _row(
     prof: Profile,
     cycle: DemoCycle,
     cumulative: frozenset[str],
+    procedures: ProceduresDemo | None = None,
 ):
     period = reporting_period(kpi.frequency, quarter, cycle.baseline_year)
     if period is None:
@@ -166,6 +214,8 @@ def _row(
     rng = random.Random(f"{cycle.seed}:{entity.code}:{kpi.code}:{period}")
     if kpi.scope == "national":
         return _national_row(kpi, period, rng, cycle)
+    if procedures and kpi.code == procedures.kpi_code:
+        return _procedures_row(kpi, entity, period, prof, cycle, procedures)
     return _entity_row(kpi, entity, period, prof, cycle, rng, kpi.code in cumulative)
 
 
@@ -236,11 +286,42 @@ def _entity_row(kpi, entity, period, prof, cycle: DemoCycle, rng, cumulative: bo
     )
 
 
-def _submit(session, entity, period, rows, rng, prof, reviewer, quarter, cycle) -> int:
+def _procedures_level(entity, period, prof: Profile, cycle: DemoCycle, plan: ProceduresDemo):
+    """How far (0-100) the entity is at `period` in simplifying its targeted procedures: the
+    plan's cumulative share, faster or slower with its pace, with noise."""
+    factor = 0.8 + 0.25 * (prof.pace - 0.55) / 0.65  # 0.8 (slowest) to 1.05 (fastest)
+    noise = random.Random(f"{cycle.seed}:{entity.code}:{plan.kpi_code}:{period}:noise").gauss(0, 2)
+    return max(0.0, min(100.0, 100 * plan.planned_share(period) * factor + noise))
+
+
+def _procedures_row(kpi, entity, period, prof, cycle: DemoCycle, plan: ProceduresDemo) -> Row:
+    """The procedures KPI (T1.1): procedures simplified to date (never falling) of the entity's
+    targeted ones, which sum to the plan's total over the reference entities."""
+    denominator = plan.denominator(entity.code)
+    reported = [
+        due
+        for quarter in quarters(cycle.start_year, period.year)
+        if quarter.end <= period.end
+        and (due := reporting_period(kpi.frequency, quarter, cycle.baseline_year)) is not None
+    ]
+    level = max(_procedures_level(entity, p, prof, cycle, plan) for p in reported)
+    numerator = round(denominator * level / 100)
+    return Row(
+        kpi.code,
+        period.code,
+        numerator / denominator * 100,
+        float(numerator),
+        float(denominator),
+    )
+
+
+def _submit(session, entity, period, rows, rng, prof, reviewer, quarter, cycle, extra) -> int:
     deadline = datetime.combine(quarter_deadline(quarter.end), time(12))
     late = rng.random() < prof.late_rate
     uploaded = deadline + timedelta(days=rng.randint(3, 40) if late else -rng.randint(2, 25))
-    first = load_submission(session, entity, period, rows, uploader=None, at=uploaded, is_demo=True)
+    first = load_submission(
+        session, entity, period, rows, uploader=None, at=uploaded, is_demo=True, **extra
+    )
     is_last_quarter = quarter == PeriodCode(cycle.target_year, 4)
     if is_last_quarter and rng.random() < 0.4:
         return 1  # still waiting for review
@@ -249,7 +330,7 @@ def _submit(session, entity, period, rows, rng, prof, reviewer, quarter, cycle) 
         return_for_changes(session, first, reviewer, rng.choice(RETURN_REASONS), at=reviewed)
         resubmitted = reviewed + timedelta(days=rng.randint(2, 7))
         second = load_submission(
-            session, entity, period, rows, uploader=None, at=resubmitted, is_demo=True
+            session, entity, period, rows, uploader=None, at=resubmitted, is_demo=True, **extra
         )
         approve(session, second, reviewer, at=resubmitted + timedelta(days=rng.randint(1, 5)))
         return 2

@@ -27,6 +27,9 @@ from kpis.spec import KpiSpec
 from kpis.status import AT_RISK, OFF_TRACK, SEVERITY, STATUSES
 from services.actors import Action, Actor, entity_scope, may
 from services.api_view import coverage
+from services.budget import BudgetPicture, budget_picture
+from services.initiatives import InitiativesPicture, initiatives_picture
+from services.procedures import ProceduresPicture, procedures_picture
 from services.programme import Programme
 
 OFF_PATH = (OFF_TRACK, AT_RISK)
@@ -349,3 +352,26 @@ def what_it_would_take(prog: Programme, actor: Actor | None = None) -> list[Need
     found = [n for spec in prog.specs if (n := need(prog, spec, actor)) is not None]
     order = {s.code: i for i, s in enumerate(prog.specs)}
     return sorted(found, key=lambda n: (SEVERITY[n.status], order[n.kpi_code]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole programme (issue 16): initiatives, the procedures plan and the budget
+
+
+@dataclass(frozen=True)
+class WholeProgramme:
+    """The three pictures of the programme beside its KPIs at `prog`'s scope, as the services
+    give them to their own pages and the API: the overview's headline and the committee report
+    show these, so that their numbers agree with /initiatives, /procedures and /budget."""
+
+    initiatives: InitiativesPicture
+    procedures: ProceduresPicture
+    budget: BudgetPicture
+
+
+def whole_programme(session: Session, prog: Programme) -> WholeProgramme:
+    return WholeProgramme(
+        initiatives_picture(session, prog.scope),
+        procedures_picture(session, prog),
+        budget_picture(session, prog.scope),
+    )

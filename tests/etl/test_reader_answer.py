@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from data.db import Store
-from etl.contract import ABOUT_SHEET, DATA_SHEET, LOADED_KEYS, header_row
+from etl.contract import ABOUT_SHEET, DATA_SHEET, LOADED_KEYS, TEMPLATE_VERSION, header_row
 from etl.due import due_kpis
 from etl.read import RawWorkbook, RefusedWorkbook, _about, read_untrusted, workbook_of
 from etl.structure import Limits, inspect_workbook
@@ -142,7 +142,7 @@ def test_cells_the_validator_never_reads_stay_in_the_worker(setting):
         "entity": "MOH",
         "entity_name": answer["about"]["entity_name"],
         "period": PERIOD,
-        "version": "1",
+        "version": TEMPLATE_VERSION,
         "generated": answer["about"]["generated"],
     }
     assert outcome(workbook_of(data, answer), expected)[0] == []

@@ -4,7 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
-from etl.contract import COLUMNS
+from etl.contract import COLUMNS, TEMPLATE_VERSION
 
 
 def test_template_has_the_contract_sheets_and_headers(desk):
@@ -15,7 +15,7 @@ def test_template_has_the_contract_sheets_and_headers(desk):
         assert cell.startswith(english) and arabic in cell
     about = {r[0].value.split(" /")[0]: r[1].value for r in workbook["About"].iter_rows()}
     assert about["Entity code"] == "MOH" and about["Period"] == "2025-Q3"
-    assert about["Template version"] == "1"
+    assert about["Template version"] == TEMPLATE_VERSION
 
 
 def test_quarterly_template_lists_entity_kpis_only(desk):

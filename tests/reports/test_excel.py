@@ -20,6 +20,10 @@ from reports.stamp import EditionStamp
 from services import api_view
 from tests.reports.conftest import APPROVED_COMMENT, PENDING_COMMENT, QUARTER
 
+PROGRAMME_SHEETS = {
+    "en": ["Initiatives", "Procedures plan", "Budget"],
+    "ar": ["المبادرات", "خطة تبسيط الإجراءات", "الميزانية"],
+}
 SHEETS = {
     "en": ["Overview", "Ministries by KPI", "Completeness", "Entity figures"],
     "ar": ["نظرة عامة", "الجهات حسب المؤشر", "اكتمال التقارير", "أرقام الجهات"],
@@ -50,7 +54,8 @@ def test_one_sheet_per_view_with_charts_in_the_users_direction(packs, lang):
     book = opened(files[lang])
     names = book.sheetnames
     assert names[0] == SHEETS[lang][0] and names[-3:] == SHEETS[lang][1:]
-    assert [n.split()[0] for n in names[1:-3]] == ["T1", "T2", "T3", "T4"]  # a sheet per track
+    assert [n.split()[0] for n in names[1:5]] == ["T1", "T2", "T3", "T4"]  # a sheet per track
+    assert names[5:-3] == PROGRAMME_SHEETS[lang]  # then the whole programme's (issue 16)
     assert all(bool(book[n].sheet_view.rightToLeft) is (lang == "ar") for n in names)
     with zipfile.ZipFile(io.BytesIO(files[lang])) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
