@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from data.db import alembic_config
 from data.models import Kpi, Observation, Submission, Upload
+from etl.contract import status_of
 from etl.messages import MESSAGES, Problem
 from etl.parse import (
     AMOUNT_LIMIT,
@@ -260,3 +261,34 @@ def test_the_migration_keeps_legacy_rows_and_refuses_new_ones(desk):
         db.execute(
             text(INSERT.format(column="numerator", literal=":bad")), {**ids, "bad": math.inf}
         )
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("Yes / نعم", 100.0),  # the template's previous answer, copied by the clerk
+        ("no / لا", 0.0),
+        ("نعم", 100.0),
+        ("Yes / لا", None),  # the two halves disagree
+        ("/", None),
+        ("100", None),
+    ],
+)
+def test_the_previous_answer_as_the_template_shows_it_is_read_back(typed, value):
+    parsed = parse_yes_no(typed)
+    assert parsed.value == value and (parsed.problem is None) == (value is not None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "status"),
+    [
+        ("At risk / معرضة للخطر", "at_risk"),  # the template's previous status, copied
+        ("Completed / مكتملة", "completed"),
+        ("  on   track ", "on_track"),
+        ("متأخرة", "delayed"),
+        ("At risk / مكتملة", None),
+        ("Done", None),
+    ],
+)
+def test_an_initiative_status_in_either_language_or_as_the_template_pairs_them(typed, status):
+    assert status_of(typed) == status
