@@ -359,6 +359,13 @@ def refusal_text(code: str, params: dict) -> str:
         "file_type": _("Send a CSV file or an Excel workbook (xlsx)."),
         "not_utf8": _("Save the CSV file as UTF-8 (in Excel: CSV UTF-8) and send it again."),
         "not_a_sheet": _("The file could not be read as a sheet: save it again as xlsx or CSV."),
+        "hidden_sheet": _(
+            "The workbook has a hidden sheet: what is imported must be what you see. Delete the "
+            "hidden sheet, or save the allocations alone as CSV."
+        ),
+        "hidden_cells": _(
+            "The sheet has hidden rows or columns: show them (or delete them) and send it again."
+        ),
         "missing_column": _("The column is missing: add it to the header row."),
         "too_many_rows": _("The file has more than %(limit)s rows.", limit=params.get("limit", "")),
         "duplicate_row": _(

@@ -210,6 +210,9 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+STATUS_SYNONYMS = {"complete": "completed", "done": "completed", "not yet started": "not started"}
+
+
 def status_of(text: str) -> str | None:
     """The status key (`on_track`) a clerk's word names in either language, or None. The pair
     the template shows as the previous status (`At risk / معرضة للخطر`) is read too, when both
@@ -219,7 +222,11 @@ def status_of(text: str) -> str | None:
 
 
 def _status_word(text: str) -> str | None:
-    folded = " ".join(text.replace("_", " ").split()).casefold()
+    """`on-track`, `On_Track`, a pasted Arabic word with its direction mark: all one word."""
+    for mark in "\u200e\u200f\u061c\u2066\u2067\u2068\u2069":
+        text = text.replace(mark, "")
+    folded = " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()
+    folded = STATUS_SYNONYMS.get(folded, folded)
     for key, words in STATUS_WORDS.items():
         if folded in (w.casefold() for w in words):
             return key

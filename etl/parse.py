@@ -33,8 +33,11 @@ TEXT_LIMIT = 2000  # characters in a comment or an evidence link
 # Allowed in a comment: tab, line feed and carriage return are the only control characters a
 # clerk's text has (Alt+Enter in Excel writes a line feed).
 TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r")
-# Unicode's control characters (category Cc: C0, DEL, C1) and surrogates (Cs)
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Unicode's control characters (category Cc: C0, DEL, C1) and surrogates (Cs), and the bidi
+# embeddings and overrides (U+202A-U+202E), which make a text show in another order than it is
+# written (a note that reads backwards to the reviewer). Isolates and marks (U+2066-U+2069,
+# U+200E/U+200F) are kept: the pages' own codes carry them, and a clerk copies from the pages.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e]")
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,9 @@ def limit_of(unit: str, aggregation: str) -> int | None:
 
 
 def control_character(text: str, allowed: frozenset[str] = TEXT_CONTROLS_ALLOWED):
-    """The first control character of `text` (C0 but `allowed`, DEL, C1, or a lone surrogate,
-    which PostgreSQL cannot store) and its 1-based position, or None."""
+    """The first control character of `text` (C0 but `allowed`, DEL, C1, a lone surrogate,
+    which PostgreSQL cannot store, or a bidi embedding or override) and its 1-based position,
+    or None."""
     for match in _CONTROLS.finditer(text):
         if match[0] not in allowed:
             return match[0], match.start() + 1

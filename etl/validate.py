@@ -215,6 +215,8 @@ def _control_problems(raw, columns, number) -> list[Problem]:
         if not isinstance(text, str):
             continue
         hit = control_character(text, frozenset() if key == "evidence" else TEXT_CONTROLS_ALLOWED)
+        if hit and key == "evidence" and "\u202a" <= hit[0] <= "\u202e":
+            hit = None  # the link's own check says what is wrong with a link
         if hit:
             char, position = hit
             where = _cell(columns, key, number)

@@ -31,12 +31,13 @@ from etl.parse import (
 from etl.programme import ProgrammeExpectation
 from etl.read import RawWorkbook
 from etl.validate import as_typed, column_letter, value_problem
+from kpis.budget import ALLOCATION_LIMIT_BAISA, BAISA_PER_OMR
 from kpis.formatting import format_number, format_omr
 from kpis.periods import parse_period
 
-BAISA_PER_OMR = 1000
-# OMR on one budget line: the whole programme is about OMR 170 million; a billion is a typo
-BUDGET_LIMIT_OMR = 10**9
+# OMR on one budget line: what an allocation may be (kpis.budget), so that every line allocated
+# can be reported in full
+BUDGET_LIMIT_OMR = ALLOCATION_LIMIT_BAISA // BAISA_PER_OMR
 
 
 @dataclass

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -737,6 +738,36 @@ def _check_zip(data: bytes) -> None:
             raise ImportRefused([ImportProblem(0, "", "not_a_sheet")])
         if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
             raise ImportRefused([ImportProblem(0, "", "file_type", {"file": "xlsm"})])
+        _check_nothing_hidden(archive)
+
+
+_HIDDEN_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*\bstate=\"(?:hidden|veryHidden)\"")
+_HIDDEN_CELLS = re.compile(rb"<(?:\w+:)?(?:row|col)\b[^>]*\bhidden=\"(?:1|true)\"")
+
+
+def _check_nothing_hidden(archive) -> None:
+    """What is imported is what the office sees in Excel: a workbook with a hidden sheet, or
+    hidden rows or columns, is refused (the quarterly templates' rule, etl.structure)."""
+    names = archive.namelist()
+    if "xl/workbook.xml" in names and _HIDDEN_SHEET.search(archive.read("xl/workbook.xml")):
+        raise ImportRefused([ImportProblem(0, "", "hidden_sheet")])
+    sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    if any(_streamed_search(archive, name, _HIDDEN_CELLS) for name in sheets):
+        raise ImportRefused([ImportProblem(0, "", "hidden_cells")])
+
+
+def _streamed_search(archive, name: str, pattern: re.Pattern[bytes]) -> bool:
+    """Whether `pattern` (one tag) occurs in a zip member, read in chunks (tags kept whole
+    across chunks by carrying the tail from the last `<`)."""
+    tail = b""
+    with archive.open(name) as part:
+        while chunk := part.read(1 << 20):
+            text = tail + chunk
+            if pattern.search(text):
+                return True
+            cut = text.rfind(b"<")
+            tail = text[cut:] if cut >= 0 and len(text) - cut < 4096 else b""
+    return False
 
 
 def _header(cells: list[object]) -> dict[str, int]:

@@ -287,7 +287,7 @@ def test_the_previous_answer_as_the_template_shows_it_is_read_back(typed, value)
         ("  on   track ", "on_track"),
         ("متأخرة", "delayed"),
         ("At risk / مكتملة", None),
-        ("Done", None),
+        ("Finished", None),
     ],
 )
 def test_an_initiative_status_in_either_language_or_as_the_template_pairs_them(typed, status):

@@ -342,3 +342,42 @@ def test_the_audit_trail_says_what_changed_in_both_languages():
         "Allocations imported from a.xlsx by office@test.om (lines: 3, changed: 2)"
     )
     assert "a.xlsx" in sentence(imported, arabic) and "استورد" in sentence(imported, arabic)
+
+
+def _hidden_xlsx(hide: str) -> bytes:
+    """A sheet whose visible cells say OMR 888 where something hidden says 777."""
+    book = Workbook()
+    shown = book.active
+    shown.append(["initiative", "year", "allocated_omr"])
+    if hide == "sheet":
+        secret = book.create_sheet("Hidden", 0)
+        secret.append(["initiative", "year", "allocated_omr"])
+        secret.append(["I1.1", 2024, 777])
+        secret.sheet_state = "hidden"
+        shown.append(["I1.1", 2024, 888])
+    else:
+        shown.append(["I1.1", 2024, 777])
+        shown.append(["I1.2", 2024, 888])
+        if hide == "row":
+            shown.row_dimensions[2].hidden = True
+        else:
+            shown.column_dimensions["D"].hidden = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("hide", "code"),
+    [("sheet", "hidden_sheet"), ("row", "hidden_cells"), ("column", "hidden_cells")],
+)
+def test_what_is_imported_is_what_the_office_sees(story, hide, code):
+    with story.transaction() as db:
+        before = {line.code: line.allocated_baisa for line in db.scalars(select(BudgetLine))}
+        with pytest.raises(ImportRefused) as refused:
+            import_allocations(db, user_actor(db, "supervisor"), _hidden_xlsx(hide), "a.xlsx")
+    assert [p.code for p in refused.value.problems] == [code]
+    with story.session() as db:
+        assert {
+            line.code: line.allocated_baisa for line in db.scalars(select(BudgetLine))
+        } == before
