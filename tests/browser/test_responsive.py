@@ -28,10 +28,46 @@ PAGES = {  # what shows that the page rendered
 }
 # The menu of each role, in English (the Arabic labels are the catalogue's translations).
 MENUS = {
-    "admin": ["Overview", "Completeness", "International", "Submissions", "Review", "Audit"],
-    "supervisor": ["Overview", "Completeness", "International", "Submissions", "Review", "Audit"],
-    "committee": ["Overview", "Completeness", "International"],
-    "entity": ["Overview", "Completeness", "International", "My entity", "Submissions"],
+    "admin": [
+        "Overview",
+        "Initiatives",
+        "Procedures",
+        "Budget",
+        "Completeness",
+        "International",
+        "Submissions",
+        "Review",
+        "Audit",
+    ],
+    "supervisor": [
+        "Overview",
+        "Initiatives",
+        "Procedures",
+        "Budget",
+        "Completeness",
+        "International",
+        "Submissions",
+        "Review",
+        "Audit",
+    ],
+    "committee": [
+        "Overview",
+        "Initiatives",
+        "Procedures",
+        "Budget",
+        "Completeness",
+        "International",
+    ],
+    "entity": [
+        "Overview",
+        "Initiatives",
+        "Procedures",
+        "Budget",
+        "Completeness",
+        "International",
+        "My entity",
+        "Submissions",
+    ],
 }
 # Elements sticking out of the screen sideways, outermost only (what makes the page scroll).
 OVERFLOWING = """() => {
