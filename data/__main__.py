@@ -1,11 +1,13 @@
 """Command line for the store: `python -m data init | seed-demo | create-user | reset-password |
-force-reset | catalogue | verify-audit | create-token | revoke-token | import-cycle`."""
+force-reset | catalogue | verify-audit | create-token | revoke-token | import-cycle | backup |
+verify-backup | restore`."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 from data.catalogue import catalogue_csv, load_catalogue
 from data.db import Store, migrate
@@ -64,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     cycle.add_argument("--code", required=True, help="the cycle's years, e.g. 2026-2030")
     cycle.add_argument("--file", required=True, help="the catalogue, in the reference CSV format")
     cycle.add_argument("--dry-run", action="store_true", help="check and show; write nothing")
+    _backup_commands(commands)
     args = parser.parse_args(argv)
 
+    if args.command in ("backup", "verify-backup", "restore"):
+        return backup_command(args)
     url = Settings.from_env().database_url
     if args.command == "init":
         return init(url)
@@ -110,6 +115,71 @@ def verify_audit(url: str) -> int:
         check = verify_chain(session)
     print(check.describe(), file=sys.stdout if check.ok else sys.stderr)
     return 0 if check.ok else 1
+
+
+def _backup_commands(commands) -> None:
+    backup = commands.add_parser(
+        "backup", help="write one archive of the database and every kept file, with checksums"
+    )
+    backup.add_argument(
+        "destination", help="the archive to write (.tar), or a folder for a dated one"
+    )
+    check = commands.add_parser(
+        "verify-backup", help="check every checksum of an archive; restore nothing"
+    )
+    check.add_argument("source")
+    restore = commands.add_parser(
+        "restore", help="restore an archive into an empty database and folders, checked first"
+    )
+    restore.add_argument("source")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the database's contents and different files already in the folders",
+    )
+
+
+def backup_command(args) -> int:
+    """Exit status 0 done, 2 refused (nothing changed), 1 a PostgreSQL tool failed."""
+    from data import backup
+
+    settings = Settings.from_env()
+    try:
+        if args.command == "backup":
+            _print_written(backup.write_backup(settings, args.destination))
+        elif args.command == "verify-backup":
+            manifest = backup.verify(Path(args.source))
+            count, made = len(manifest["members"]), manifest["created_at"]
+            print(f"{args.source}: every checksum matches ({count} members, made {made})")
+        else:
+            _print_restored(backup.restore(Path(args.source), settings, force=args.force), settings)
+    except backup.BackupRefused as refused:
+        print(f"refused: {refused}", file=sys.stderr)
+        return 2
+    except backup.BackupFailed as failed:
+        print(f"error: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_written(written) -> None:
+    database = written.manifest["database"]["kind"]
+    revision = written.manifest["alembic_revision"]
+    print(f"wrote {written.path}")
+    files = f"{written.files} kept file{'' if written.files == 1 else 's'}"
+    print(f"  the {database} database at revision {revision}, and {files}")
+    print(f"  {written.total_bytes:,} bytes in all; the archive's SHA-256: {written.sha256}")
+    print(f"  (also in {written.path.name}.sha256: check it with `sha256sum -c`)")
+
+
+def _print_restored(restored, settings: Settings) -> None:
+    print(f"restored the database at revision {restored.revision}")
+    print(
+        f"  kept files: {restored.files_written} written into {settings.upload_dir} and "
+        f"{settings.release_dir}; {restored.files_present} already there, the same"
+    )
+    for note in restored.notes:
+        print(f"  {note}")
 
 
 def _create_user(session, args) -> int:
