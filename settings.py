@@ -29,7 +29,8 @@ class Settings:
     release_dir: Path = field(default=DEFAULT_INSTANCE / "releases")
     # anonymous visitors get /open-data and /api/v1/public/observations (published figures only)
     open_data_public: bool = False
-    ratelimit_storage_uri: str = "memory://"
+    # where sign-in and upload limits are counted; None: REDIS_URL when set, else memory://
+    ratelimit_storage_uri: str | None = None
     login_attempts: str = "5 per minute"
     # files one user may send to be checked: a clerk correcting a file needs a few a minute; a
     # flood would hold the reader's workers and fill the history for everyone
@@ -49,6 +50,11 @@ class Settings:
     # the tracker's address as its users reach it, for links in e-mails and the open data
     # catalogue, e.g. https://tracker.example.om; None: the development server's
     public_url: str | None = None
+    # Redis shared by every worker and machine: the rate limits (unless RATELIMIT_STORAGE_URI says
+    # otherwise) and the computed figures (data/cache.py); None: each process keeps its own
+    redis_url: str | None = None
+    # machines serving the app behind a load balancer; above 1, production needs REDIS_URL
+    machines: int = 1
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -63,7 +69,7 @@ class Settings:
             upload_dir=Path(env.get("UPLOAD_DIR", instance / "uploads")),
             release_dir=Path(env.get("RELEASE_DIR", instance / "releases")),
             open_data_public=_switch(env, "OPEN_DATA_PUBLIC"),
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or None,
             login_attempts=env.get("LOGIN_ATTEMPTS", "5 per minute"),
             upload_attempts=env.get("UPLOAD_ATTEMPTS", "30 per 10 minutes"),
             log_file=env.get("LOG_FILE") or None,
@@ -75,12 +81,26 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM") or "tracker@localhost",
             public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
+            redis_url=env.get("REDIS_URL", "").strip() or None,
+            machines=_count(env, "MACHINES") or 1,
         )
 
     @property
     def site_url(self) -> str:
         """The address links are made from: PUBLIC_URL, else the development server's."""
         return self.public_url or f"http://127.0.0.1:{self.port}"
+
+    @property
+    def limits_storage(self) -> str:
+        """Where the rate limits are counted: RATELIMIT_STORAGE_URI, else REDIS_URL, else each
+        process's memory."""
+        return self.ratelimit_storage_uri or self.redis_url or "memory://"
+
+    @property
+    def several_processes(self) -> bool:
+        """Whether more than one process may serve the app: several workers (WEB_CONCURRENCY
+        unset counts as several: gunicorn's own configuration may start them) or machines."""
+        return self.workers != 1 or self.machines > 1
 
     @property
     def production(self) -> bool:
@@ -107,13 +127,28 @@ class Settings:
                 "PUBLIC_URL to the tracker's address as users reach it, e.g. "
                 "https://tracker.example.om"
             )
-        per_worker = self.ratelimit_storage_uri.startswith("memory://")
-        if self.production and per_worker and self.workers != 1:
+        _check_redis_url(self.redis_url)
+        self._check_shared_state()
+
+    def _check_shared_state(self) -> None:
+        """Production on several processes keeps limits and computed figures in one place."""
+        if not (self.production and self.several_processes):
+            return
+        if self.limits_storage.startswith("memory://"):
             raise ConfigError(
                 "APP_ENV=production keeps sign-in limits in RATELIMIT_STORAGE_URI, shared by every "
                 "worker: memory:// is each worker's own, so the limits would be as many times "
-                "looser as there are workers. Set RATELIMIT_STORAGE_URI=redis://host:6379, "
-                "or WEB_CONCURRENCY=1 when a single worker process serves the app"
+                "looser as there are workers. Set REDIS_URL=redis://host:6379/0 (limits and "
+                "computed figures shared by every worker and machine) and leave "
+                "RATELIMIT_STORAGE_URI unset or pointing at Redis, or WEB_CONCURRENCY=1 when a "
+                "single worker process on a single machine serves the app"
+            )
+        if not self.redis_url:
+            raise ConfigError(
+                "APP_ENV=production with several workers or machines shares computed figures "
+                "through Redis: set REDIS_URL=redis://host:6379/0 (it then holds the sign-in "
+                "limits too, unless RATELIMIT_STORAGE_URI names another store), or "
+                "WEB_CONCURRENCY=1 when a single worker process on a single machine serves the app"
             )
 
     def flask_config(self) -> dict[str, object]:
@@ -132,7 +167,8 @@ class Settings:
             "REMEMBER_COOKIE_SECURE": self.production,
             # a 10 MB workbook arrives base64-encoded in a callback (x 4/3): above that is refused
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_STORAGE_URI": self.limits_storage,
+            "REDIS_URL": self.redis_url,
             "LOGIN_ATTEMPTS": self.login_attempts,
             "UPLOAD_ATTEMPTS": self.upload_attempts,
             "LOG_FILE": self.log_file,
@@ -181,6 +217,40 @@ def _count(env: dict[str, str], name: str) -> int | None:
     if not raw.isdigit():
         raise ConfigError(f"{name} must be a whole number, not {raw!r}")
     return int(raw)
+
+
+def _check_redis_url(url: str | None) -> None:
+    """REDIS_URL names a Redis server: redis://host:port/db, or rediss:// for TLS."""
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    database = parts.path.strip("/")
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # not a number, or out of range
+        port_ok = False
+    if (
+        parts.scheme not in ("redis", "rediss")
+        or not parts.hostname
+        or not port_ok
+        or not (database.isdigit() or not database)
+    ):
+        raise ConfigError(
+            "REDIS_URL must name a Redis server and database, like redis://127.0.0.1:6379/0 "
+            f"(or rediss://... for TLS), not {_without_password(url)!r}"
+        )
+
+
+def _without_password(url: str) -> str:
+    """A URL as it may be shown in a message or a log: without its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 def _check_limit(name: str, limit: str) -> None:

@@ -128,7 +128,10 @@ def test_production_refuses_per_worker_limits_with_several_workers():
         with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
             Settings.from_env({**base, **workers}).check()
     Settings.from_env({**base, "WEB_CONCURRENCY": "1"}).check()
-    Settings.from_env({**base, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}).check()
+    # shared limits alone are not enough: the computed figures are shared too (tests/test_settings)
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        Settings.from_env({**base, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}).check()
+    Settings.from_env({**base, "REDIS_URL": "redis://127.0.0.1:6379/0"}).check()
 
 
 def _free_port() -> int:
