@@ -13,7 +13,7 @@ from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
 from settings import ConfigError, Settings
-from web import api, auth, files, headers, i18n, invite, logs, opendata, uploads
+from web import api, auth, files, headers, health, i18n, invite, logs, opendata, uploads
 
 ROOT = Path(__file__).resolve().parent
 
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         _refuse_demo_accounts(store)
     i18n.init_app(server, settings.instance_path / "translations")
     auth.init_app(server)
+    health.init_app(server)  # /healthz, /readyz: open, not rate limited
     server.register_blueprint(files.blueprint)
     server.register_blueprint(uploads.blueprint)
     server.register_blueprint(opendata.blueprint)

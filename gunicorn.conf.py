@@ -1,12 +1,8 @@
-"""gunicorn's settings for the tracker, read from the working directory by `gunicorn app:server`.
+"""gunicorn's settings for the tracker, read from the working directory by `gunicorn app:server`:
+the production settings of deploy/gunicorn.conf.py (workers, threads, timeouts, no preload, JSON
+logs, and post_fork telling each worker how many workers serve the app). Read that file."""
 
-Each worker is told how many workers serve the app before it loads it, so that production refuses
-sign-in limits kept per worker (RATELIMIT_STORAGE_URI=memory://) whenever there are several: the
-limits would be as many times looser. With `--preload` the app loads before the workers exist;
-WEB_CONCURRENCY from the environment is then what the app goes by."""
+from pathlib import Path
+from runpy import run_path
 
-import os
-
-
-def post_fork(server, worker):
-    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+globals().update(run_path(str(Path(__file__).resolve().parent / "deploy" / "gunicorn.conf.py")))

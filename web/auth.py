@@ -52,6 +52,8 @@ from web.sessions import Timeouts, end_session, resume_session, start_session
 CSRF_COOKIE = "_csrf_token"  # read by Dash's renderer and sent back as X-CSRFToken
 OPEN_PATHS = ("/login", "/_favicon.ico")
 OPEN_PREFIXES = ("/assets/",)
+# liveness and readiness (web/health.py): open to the balancer, no session or database touched
+HEALTH_PATHS = ("/healthz", "/readyz")
 OPEN_DATA = "/open-data"  # open to anonymous visitors only with OPEN_DATA_PUBLIC=1
 # exactly web/opendata.py's addresses: anything else below /open-data stays an unknown address
 PUBLIC_OPEN_DATA = re.compile(r"/open-data(/catalog\.jsonld|/file/[0-9]{1,18})?")
@@ -288,10 +290,10 @@ def _safe_next() -> str:
 
 
 def guard():
-    """Deny by default: only the sign-in page, invitation links and static assets are open to
-    anonymous users (and the open data, when switched on)."""
+    """Deny by default: only the sign-in page, invitation links, the health checks and static
+    assets are open to anonymous users (and the open data, when switched on)."""
     path = request.path
-    if path.startswith(OPEN_PREFIXES):
+    if path.startswith(OPEN_PREFIXES) or path in HEALTH_PATHS:
         return None
     if path.startswith(API_PREFIX):
         return None  # web/api.py: its own authentication and access checks, JSON errors
@@ -383,8 +385,8 @@ def _remember_language() -> None:
 
 def set_csrf_cookie(response):
     """Give Dash's renderer the token it sends back with each callback (X-CSRFToken)."""
-    if request.path.startswith(OPEN_PREFIXES):
-        return response  # static files: no session lookup, no cookie
+    if request.path.startswith(OPEN_PREFIXES) or request.path in HEALTH_PATHS:
+        return response  # static files and health checks: no session lookup, no cookie
     if current_user.is_authenticated and request.path not in OPEN_PATHS:
         response.set_cookie(
             CSRF_COOKIE,
