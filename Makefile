@@ -1,13 +1,15 @@
 # One command to run the app with demo data, one to run the tests (see README.md).
 # `make run` installs only what the app needs (requirements.txt); `make test`, `make lint`,
-# `make bench` and `make messages` add the test, lint and benchmark tools (requirements-dev.txt).
+# `make bench`, `make bench-scale` and `make messages` add the test, lint and benchmark tools
+# (requirements-dev.txt). `make bench-scale` (issue 17: a million observations, 50 users on gunicorn)
+# needs a PostgreSQL server it may create databases on: BENCH_DATABASE_URL, else TEST_DATABASE_URL.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test lint format bench messages clean
+.PHONY: run test lint format bench bench-scale messages clean
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +43,11 @@ bench: $(DEV)
 	$(PY) benchmarks/pages.py
 	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/browser.py
+
+bench-scale: $(DEV)  ## at demo scale and at 1,000,000 observations on PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL), then the load test
+	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/load.py
+	$(PY) benchmarks/load.py --scale million
 
 messages: $(DEV)  ## extract interface strings and merge them into the Arabic catalogue
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/tracker-messages.pot web dashboards etl kpis reports services

@@ -1,6 +1,6 @@
 """Command line for the store: `python -m data init | seed-demo | create-user | reset-password |
 force-reset | catalogue | verify-audit | create-token | revoke-token | import-cycle | backup |
-verify-backup | restore`."""
+verify-backup | restore | rebuild-summaries`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from data.catalogue import catalogue_csv, load_catalogue
 from data.db import Store, migrate
 from data.users import AccountError, create_user, force_password_reset
 from services.cycles import import_cycle_command
-from services.demo import seed_demo
+from services.demo import seed_demo_command
 from settings import Settings
 
 
@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     invitation.add_argument("--name", default="")
     invitation.add_argument("--language", choices=("en", "ar"), default="en")
     commands.add_parser("catalogue", help="print the KPI catalogue as CSV")
+    commands.add_parser(
+        "rebuild-summaries",
+        help="recompute the national figures' sums (table kpi_summaries) from the stored figures",
+    )
     reset = commands.add_parser(
         "reset-password",
         help="set a user's password from stdin; they must choose their own at the next sign-in",
@@ -79,14 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(url)
     with store.transaction() as session:
         if args.command == "seed-demo":
-            made = seed_demo(session, scale=max(1, args.scale))
-            print(f"demo data: {made} submissions created" if made else "demo data already present")
+            print(seed_demo_command(session, scale=max(1, args.scale)))
         elif args.command == "create-user":
             return _create_user(session, args)
         elif args.command == "invite":
             return _invite(session, args)
         elif args.command == "catalogue":
             sys.stdout.write(catalogue_csv(session))
+        elif args.command == "rebuild-summaries":
+            from data.summary import rebuild
+
+            rebuild(session)
+            print("national figures' sums recomputed")
         elif args.command in ("reset-password", "force-reset"):
             new = _read_password() if args.command == "reset-password" else None
             return _force_reset(session, args.email, new)

@@ -63,10 +63,12 @@ def figures(
     include_unapproved: bool,
     entity: str | None = None,
     cycle: str | None = None,
+    kpi: str | None = None,
 ) -> list[Observed]:
     """Per (entity, KPI, period) the official figure (latest approved submission) or, with
     `include_unapproved`, the figure of a current submission awaiting review when newer; of the
-    KPIs of `cycle` only, when given (a KPI code may repeat from one cycle to the next)."""
+    KPIs of `cycle` only, when given (a KPI code may repeat from one cycle to the next); of KPI
+    `kpi` only, when given."""
     shown = shown_submissions(include_unapproved)
     query = (
         select(
@@ -90,13 +92,18 @@ def figures(
         entity_codes = {i: c for i, c in entity_codes.items() if c == entity}
         query = query.where(Observation.entity_id.in_(entity_codes))
     kpi_codes = dict(session.execute(_in_cycle(select(Kpi.id, Kpi.code), cycle)).all())
-    if cycle is not None:
+    if kpi is not None:
+        kpi_codes = {i: c for i, c in kpi_codes.items() if c == kpi}
+    if cycle is not None or kpi is not None:
         query = query.where(Observation.kpi_id.in_(list(kpi_codes)))
     periods = {i: parse_period(c) for i, c in session.execute(select(Period.id, Period.code))}
     latest: dict[tuple[int, int, int], Observed] = {}
     # thousands of rows: read on the connection, without the ORM's per-row bookkeeping
     for e, k, p, value, num, den, approved in session.connection().execute(query):
         if e in entity_codes and is_expected(spans.get(entity_codes[e]), periods[p]):
+            # in the order of the submissions shown: a KPI the nation reports once (`latest`)
+            # takes the most recently submitted figure (data.summary keeps the same)
+            latest.pop((e, k, p), None)
             latest[(e, k, p)] = Observed(
                 entity_codes[e], kpi_codes[k], periods[p], value, num, den, bool(approved)
             )

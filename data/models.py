@@ -481,6 +481,27 @@ class Observation(Base):
     submission: Mapped[Submission] = relationship(back_populates="observations")
 
 
+class KpiSummary(Base):
+    """Per view ("approved": official figures only; "pending": with the current submissions
+    awaiting review), KPI and period, the sums its national figure is computed from
+    (kpis.aggregate.Sums), over the figures data.analytics.figures shows. Kept by data/summary.py
+    in the transaction of every change of what is shown; never edited by hand."""
+
+    __tablename__ = "kpi_summaries"
+    view: Mapped[str] = mapped_column(String(10), primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id"), primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), primary_key=True)
+    reported: Mapped[int]
+    invalid: Mapped[int]
+    ratio_numerator: Mapped[float] = mapped_column(Float)
+    ratio_denominator: Mapped[float] = mapped_column(Float)
+    ratio_count: Mapped[int]
+    value_sum: Mapped[float] = mapped_column(Float)
+    value_count: Mapped[int]
+    positive_count: Mapped[int]
+    latest_value: Mapped[float | None] = mapped_column(Float)
+
+
 class Reminder(Base):
     """One reminder or escalation e-mail per (entity, quarter, step, recipient), ever: the unique
     key is claimed (a `sending` row, committed) before the mail goes out and marked `sent` once

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from data import summary
 from data.audit import audit_event, record_all
 from data.cycles import coded_ids, cycle_code_of, kpi_ids
 from data.models import (
@@ -138,10 +139,13 @@ _LINK_PREVIOUS = (
 )
 
 
-def write_submissions(session: Session, pending: Sequence[Pending]) -> list[int]:
+def write_submissions(
+    session: Session, pending: Sequence[Pending], *, summarise: bool = True
+) -> list[int]:
     """Write a batch of submissions with their rows and audit events in a few statements, and
     return their ids. Each submitted one supersedes the current submission for its entity and
-    period, or the one before it in the batch."""
+    period, or the one before it in the batch. `summarise`: refresh the national sums they
+    change (data.summary; off for a bulk load that rebuilds them at its end)."""
     if not pending:
         return []
     connection = session.connection()
@@ -159,7 +163,18 @@ def write_submissions(session: Session, pending: Sequence[Pending]) -> list[int]
     _add_observations(session, [p for p in pending if p.status == "submitted"])
     _add_programme_reports(session, [p for p in pending if p.status == "submitted"])
     record_all(session, [_submitted(p) for p in pending if p.status == "submitted"])
+    if summarise:
+        _summarise(session, [p for p in pending if p.status == "submitted"])
     return list(ids)
+
+
+def _summarise(session: Session, submitted: Sequence[Pending]) -> None:
+    """A new current submission changes what is shown with the figures awaiting review: its
+    own, and the one it supersedes."""
+    if submitted:
+        entities = {p.entity.id for p in submitted}
+        periods = {p.period.id for p in submitted}
+        summary.refresh(session, entities, periods, views=("pending",))
 
 
 def _chain(connection, submitted: list[Pending]) -> None:
@@ -340,7 +355,10 @@ def _add_programme_reports(session: Session, submitted: Sequence[Pending]) -> No
 def _ids_of(session: Session, model, period: str, code: str) -> int:
     """The id of the initiative or budget line `code` in the cycle `period` belongs to. Codes
     are read once per session, and again when one is missing (a line added since)."""
-    cycle = cycle_code_of(session, period)
+    key = f"cycle_of:{period}"  # the period's cycle, asked once per session, not once per row
+    if key not in session.info:
+        session.info[key] = cycle_code_of(session, period)
+    cycle = session.info[key]
     key = f"{model.__tablename__}_ids:{cycle}"
     if code not in session.info.get(key, {}):
         session.info[key] = coded_ids(session, model, cycle)
@@ -354,12 +372,51 @@ def insert_plain_rows(connection, table, rows: Sequence[dict[str, Any]]) -> None
     2.2 against 1.5 ms per 100 observations). The statement is compiled once per engine, like
     SQLAlchemy's own cache."""
     columns = tuple(rows[0])
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        _copy_rows(connection, table, columns, rows)
+        return
     statement, order = _plain_insert(connection.dialect, table, columns)
     if order is None:  # named parameters
         connection.exec_driver_sql(statement, list(rows))
     else:
         values = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
         connection.exec_driver_sql(statement, [values(row) for row in rows])
+
+
+# From this many rows on, PostgreSQL gets them by COPY (a bulk load: the demo at scale writes
+# hundreds of thousands of observations; executemany sends them at about a tenth of the speed)
+COPY_FROM = 1000
+
+
+def _copy_rows(connection, table, columns: tuple[str, ...], rows) -> None:
+    """The rows by PostgreSQL's COPY, in the connection's transaction (psycopg's cursor.copy),
+    written as COPY's text format here: psycopg's adapting each value costs more than sending."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(column) for column in columns)
+    driver = connection.connection.driver_connection
+    statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for start in range(0, len(rows), 10_000):
+            lines = (
+                "\t".join([_copy_text(row[column]) for column in columns])
+                for row in rows[start : start + 10_000]
+            )
+            copy.write("\n".join(lines) + "\n")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in COPY's text format: NULL as \\N, texts with their specials escaped, floats
+    exactly (repr: the shortest text that reads back as the same number)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
 _PLAIN_INSERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

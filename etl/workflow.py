@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from data import summary
 from data.audit import record
 from data.models import Period, Submission, User, utcnow
 
@@ -71,6 +72,10 @@ def _review(session, submission, reviewer, status, reason, at) -> None:
         reason=reason,
         at=submission.reviewed_at,
     )
+    # approving adds the figures to the official ones; returning takes them out of those
+    # awaiting review
+    view = "approved" if status == "approved" else "pending"
+    summary.refresh(session, [submission.entity_id], [submission.period_id], views=(view,))
 
 
 def lock_period(session: Session, period: Period, user: User | None) -> None:

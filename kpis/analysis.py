@@ -6,11 +6,11 @@ Everything here is pure: the pages fetch figures (data.analytics) and hand them 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kpis.aggregate import Figure, National, national
+from kpis.aggregate import Figure, National, Sums, national, national_of_sums
 from kpis.forecast import Forecast, final_verdict, forecast
 from kpis.path import FirstValue, expected_at, path_start, year_fraction
 from kpis.periods import PeriodCode, quarters, reporting_period
@@ -187,16 +187,39 @@ def national_picture(
         per_period[f.period].append(Figure(f.entity, f.value, f.numerator, f.denominator))
     points = {}
     for period, group in per_period.items():
-        if spec.scope == "national":
-            expected = 1
-        elif callable(expected_entities):
-            expected = expected_entities(period)
-        else:
-            expected = expected_entities
-        combined = national(spec.aggregation, group, expected)
-        invalid = combined.value is None and combined.invalid > 0
-        points[period] = Point(period, combined.value, None, combined, invalid)
+        expected = _expected_count(spec, expected_entities, period)
+        points[period] = _national_point(period, national(spec.aggregation, group, expected))
     return picture(spec, points, as_of)
+
+
+def national_picture_of_sums(
+    spec: KpiSpec,
+    sums: Mapping[PeriodCode, Sums],
+    expected_entities: int | Callable[[PeriodCode], int],
+    as_of: PeriodCode,
+) -> Picture:
+    """`national_picture` from each period's sums of the figures (data.summary keeps them)
+    rather than the figures themselves."""
+    points = {}
+    for period, found in sums.items():
+        expected = _expected_count(spec, expected_entities, period)
+        points[period] = _national_point(
+            period, national_of_sums(spec.aggregation, found, expected)
+        )
+    return picture(spec, points, as_of)
+
+
+def _expected_count(spec: KpiSpec, expected_entities, period: PeriodCode) -> int:
+    if spec.scope == "national":
+        return 1
+    if callable(expected_entities):
+        return expected_entities(period)
+    return expected_entities
+
+
+def _national_point(period: PeriodCode, combined: National) -> Point:
+    invalid = combined.value is None and combined.invalid > 0
+    return Point(period, combined.value, None, combined, invalid)
 
 
 def entity_pictures(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data import summary
 from data.audit import record
 from data.models import Entity, EntityKpi, Kpi, Period, ProgrammeCycle, User
 from kpis.periods import parse_period
@@ -226,6 +227,7 @@ def deactivate(session: Session, actor: Actor, code: str, *, from_period: str) -
         before={"active": True, "deactivated_from": None},
         after={"active": False, "deactivated_from": until},
     )
+    summary.refresh(session, entity_ids=[entity.id])  # its figures from `until` on count no more
     return entity
 
 
@@ -247,6 +249,7 @@ def reactivate(session: Session, actor: Actor, code: str) -> Entity:
         before=before,
         after={"active": True, "deactivated_from": None},
     )
+    summary.refresh(session, entity_ids=[entity.id])  # its figures count again
     return entity
 
 

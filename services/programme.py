@@ -4,7 +4,11 @@ from here; the meaning of each number is in `kpis/`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -13,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data import analytics as queries
+from data import summary
 from data.cache import ResultCache
 from data.cycles import cycle_code_of, cycles
 from data.db import Store
-from data.models import Entity, Period, Submission
+from data.models import Entity, Kpi, Period, ProgrammeCycle, Submission
 from data.queries import kpi_specs
+from kpis.aggregate import Sums
 from kpis.analysis import (
     Observed,
     Picture,
@@ -25,6 +31,7 @@ from kpis.analysis import (
     entity_pictures,
     entity_progress,
     national_picture,
+    national_picture_of_sums,
 )
 from kpis.changes import Change, like_for_like
 from kpis.expected import expected_entities
@@ -59,6 +66,88 @@ def scope_for(
     return Scope(parse_period(as_of), actor.is_office and unapproved, own)
 
 
+# the stores programmes read entities' figures from, by a digest of their address: a programme
+# shared through Redis (data.cache) names its store without carrying its address or password;
+# held weakly, as long as the app (or a test) holds its store
+_STORES: weakref.WeakValueDictionary[str, Store] = weakref.WeakValueDictionary()
+_STORES_LOCK = threading.Lock()
+
+
+def _store_key(store: Store) -> str:
+    address = store.engine.url.render_as_string(hide_password=False)
+    key = hashlib.sha256(address.encode()).hexdigest()
+    with _STORES_LOCK:
+        _STORES[key] = store
+    return key
+
+
+@dataclass(frozen=True)
+class FigureSource:
+    """Which entities' figures a programme shows, read from the store when a page asks."""
+
+    store_key: str
+    cycle: str | None
+    include_unapproved: bool
+    entity: str | None  # an entity user's own entity, in every status; None: every entity
+    as_of: PeriodCode
+
+    def read(self, kpi: str | None = None) -> list[Observed]:
+        with _STORES[self.store_key].session() as db:
+            found = queries.figures(
+                db,
+                include_unapproved=self.include_unapproved,
+                entity=self.entity,
+                cycle=self.cycle,
+                kpi=kpi,
+            )
+        return [f for f in found if f.period.end <= self.as_of.end]
+
+
+class LazyFigures(Mapping[str, list[Observed]]):
+    """KPI code -> entities' figures, read from the store one KPI at a time as pages ask for
+    them; all at once (one query) for what needs every KPI (scores, changes, grids), or once
+    more than `ONE_BY_ONE` KPIs are asked for. Every code maps to a list, empty when nothing was
+    reported. Safe to share between threads: at worst two read the same figures."""
+
+    # KPIs read one at a time before the rest are read at once: a KPI's page asks for one, the
+    # overview and an entity's page for every KPI (measured at 280 entities: a KPI's figures in
+    # about 0.1 s, all of them in about 1 s)
+    ONE_BY_ONE = 1
+
+    def __init__(self, source: FigureSource) -> None:
+        self.source = source
+        self._found: dict[str, list[Observed]] = {}
+        self._complete = False
+
+    def __getitem__(self, code: str) -> list[Observed]:
+        if code not in self._found and not self._complete:
+            if len(self._found) >= self.ONE_BY_ONE:
+                self.everything()
+            else:  # copy on write: another thread may be iterating over the old dict
+                self._found = {**self._found, code: self.source.read(code)}
+        return self._found.get(code, [])
+
+    def everything(self) -> LazyFigures:
+        if not self._complete:
+            self._found = dict(by_kpi(self.source.read()))
+            self._complete = True
+        return self
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and bool(self[code])
+
+    def __iter__(self) -> Iterator[str]:
+        self.everything()
+        return iter([code for code, found in self._found.items() if found])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _every_kpi(figures: Mapping[str, list[Observed]]) -> Mapping[str, list[Observed]]:
+    return figures.everything() if isinstance(figures, LazyFigures) else figures
+
+
 @dataclass
 class Programme:
     """Every KPI's national picture; entities' pictures computed when a page asks for them."""
@@ -66,8 +155,10 @@ class Programme:
     scope: Scope
     specs: list[KpiSpec]
     national: dict[str, Picture]
-    entity_figures: dict[str, list[Observed]]  # KPI code -> entities' figures shown in detail
-    ranking_figures: dict[str, list[Observed]]  # KPI code -> every entity's figures, for ranks
+    # KPI code -> entities' figures shown in detail (LazyFigures: read when asked for)
+    entity_figures: Mapping[str, list[Observed]]
+    # KPI code -> every entity's figures, for ranks (LazyFigures: read when asked for)
+    ranking_figures: Mapping[str, list[Observed]]
     assigned: dict[str, set[str]]
     entity_names: dict[str, queries.NamedRow] = field(default_factory=dict)
     track_names: dict[str, queries.NamedRow] = field(default_factory=dict)
@@ -86,11 +177,13 @@ class Programme:
         if code not in self._pictures:
             figures = self.entity_figures.get(code, [])
             own = self.own_targets.get(code, {})
-            self._pictures[code] = {
+            pictures = {
                 entity: pic
                 for rated, group in by_own_spec(spec, figures, own)
                 for entity, pic in entity_pictures(rated, group, self.scope.as_of).items()
             }
+            # copy on write: a Programme is shared by the threads of a worker
+            self._pictures = {**self._pictures, code: pictures}
         return self._pictures[code]
 
     @cached_property
@@ -98,10 +191,11 @@ class Programme:
         """Every entity's score from the figures everybody may rank on (approved ones, unless
         the office includes those awaiting approval)."""
         per_entity: dict[str, list[float | None]] = {e: [] for e in self.entity_names}
+        every = _every_kpi(self.ranking_figures)
         for spec in self.specs:
             if spec.scope != "entity":
                 continue
-            figures = self.ranking_figures.get(spec.code, [])
+            figures = every.get(spec.code, [])
             own = self.own_targets.get(spec.code, {})
             progress = {
                 entity: value
@@ -134,8 +228,9 @@ class Programme:
         """KPI code -> its national figure in its last two periods due, like for like (over the
         entities reported in both: kpis.changes); KPIs with nothing to compare are absent."""
         found = {}
+        every = _every_kpi(self.ranking_figures)
         for spec in self.specs:
-            figures = self.ranking_figures.get(spec.code, [])
+            figures = every.get(spec.code, [])
             if change := like_for_like(spec, figures, self.scope.as_of):
                 found[spec.code] = change
         return found
@@ -143,13 +238,15 @@ class Programme:
 
 def programme(store: Store, cache: ResultCache, scope: Scope) -> Programme:
     """The programme at `scope`, computed once per version of the data (the heavy part)."""
+    key = _store_key(store)  # before the cache: a programme made elsewhere reads from here
     with store.session() as db:
         version = queries.data_version(db)
-    return cache.get_or_make(("programme", version, scope), lambda: _read(store, scope))
+    return cache.get_or_make(("programme", version, scope), lambda: _read(store, key, scope))
 
 
-def _read(store: Store, scope: Scope) -> Programme:
-    """The KPIs, tracks and figures of the cycle `scope.as_of` belongs to."""
+def _read(store: Store, store_key: str, scope: Scope) -> Programme:
+    """The KPIs and tracks of the cycle `scope.as_of` belongs to, every KPI's national picture
+    from the sums kept in the store (data.summary), and entities' figures read when asked for."""
     with store.session() as db:
         cycle = cycle_code_of(db, scope.as_of)
         specs = kpi_specs(db, cycle)
@@ -157,13 +254,49 @@ def _read(store: Store, scope: Scope) -> Programme:
         names = {e.code: e for e in queries.entities(db)}
         track_names = {t.code: t for t in queries.tracks(db, cycle)}
         own_targets = queries.own_targets(db, cycle)
-        shown = queries.figures(db, include_unapproved=scope.include_unapproved, cycle=cycle)
-        own = (
-            queries.figures(db, include_unapproved=True, entity=scope.own_entity, cycle=cycle)
-            if scope.own_entity
-            else []
+        sums = _national_sums(db, scope, cycle)
+    national = {
+        s.code: national_picture_of_sums(
+            s,
+            sums.get(s.code, {}),
+            lambda period, code=s.code: len(expected_entities(assigned, code, period)),
+            scope.as_of,
         )
-    return build(scope, specs, assigned, shown, own, names, track_names, own_targets)
+        for s in specs
+    }
+    shown = LazyFigures(FigureSource(store_key, cycle, scope.include_unapproved, None, scope.as_of))
+    detailed = (
+        LazyFigures(FigureSource(store_key, cycle, True, scope.own_entity, scope.as_of))
+        if scope.own_entity
+        else shown
+    )
+    return Programme(
+        scope, specs, national, detailed, shown, assigned, names, track_names, own_targets
+    )
+
+
+def _national_sums(
+    session: Session, scope: Scope, cycle: str | None
+) -> dict[str, dict[PeriodCode, Sums]]:
+    """KPI code -> period -> the sums of the figures shown (data.summary), up to `scope.as_of`,
+    of the KPIs of `cycle`."""
+    kpis = select(Kpi.id, Kpi.code)
+    if cycle is not None:
+        kpis = kpis.join(ProgrammeCycle, ProgrammeCycle.id == Kpi.cycle_id).where(
+            ProgrammeCycle.code == cycle
+        )
+    codes = dict(session.execute(kpis).all())
+    periods = {
+        i: parse_period(c)
+        for i, c, end in session.execute(select(Period.id, Period.code, Period.end_date))
+        if end <= scope.as_of.end
+    }
+    found: dict[str, dict[PeriodCode, Sums]] = defaultdict(dict)
+    view = summary.view_of(scope.include_unapproved)
+    for (kpi, period), sums in summary.read(session, view, codes).items():
+        if period in periods:
+            found[codes[kpi]][periods[period]] = sums
+    return found
 
 
 def build(
