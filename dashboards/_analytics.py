@@ -37,8 +37,13 @@ def programme(scope: Scope) -> Programme:
 def as_of_form(
     form_id: str, scope: Scope, choices: list[str], unapproved: bool = True
 ) -> html.Form:
+    """The "as of" form of an analytics page (`as_of_fields` and a Show button)."""
+    return filter_form(form_id, as_of_fields(form_id, scope, choices, unapproved), _("Show"))
+
+
+def as_of_fields(form_id: str, scope: Scope, choices: list[str], unapproved: bool = True) -> list:
     """The "as of" quarter and, for the office where the page uses it, whether to include figures
-    awaiting approval."""
+    awaiting approval; a page with filters of its own adds them after these."""
     fields = [
         select_field(
             f"{form_id}-period",
@@ -58,7 +63,7 @@ def as_of_form(
                 "1" if scope.include_unapproved else "0",
             )
         )
-    return filter_form(form_id, fields, _("Show"))
+    return fields
 
 
 def scope_note(scope: Scope) -> html.P:

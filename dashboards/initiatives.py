@@ -9,12 +9,13 @@ from dash import Input, Output, dcc, html
 from flask import current_app
 from flask_babel import gettext as _
 
-from dashboards._access import current_actor, guarded_callback, page_layout
+from dashboards._access import guarded_callback, page_layout
 from dashboards._analytics import (
     CODE,
     PageIds,
     address,
     allowed,
+    as_of_fields,
     from_params,
     page_scope,
     params,
@@ -69,25 +70,7 @@ def layout(period: str | None = None, unapproved=None, track: str | None = None,
 
 
 def _fields(scope, choices, tracks, chosen: str) -> list:
-    fields = [
-        select_field(
-            f"{INITIATIVES.form}-period",
-            "period",
-            _("As of quarter"),
-            [(q, ltr(q)) for q in sorted(choices, reverse=True)],
-            scope.as_of.code,
-        )
-    ]
-    if current_actor().is_office:
-        fields.append(
-            select_field(
-                f"{INITIATIVES.form}-unapproved",
-                "unapproved",
-                _("Figures"),
-                [("0", _("Approved only")), ("1", _("Include figures awaiting approval"))],
-                "1" if scope.include_unapproved else "0",
-            )
-        )
+    fields = as_of_fields(INITIATIVES.form, scope, choices)
     options = [("", _("All tracks"))] + [
         (t.code, f"{t.code} · {localized(t, 'name')}") for t in tracks
     ]

@@ -10,11 +10,12 @@ from dash import Input, Output, dcc, html
 from flask import current_app
 from flask_babel import gettext as _
 
-from dashboards._access import current_actor, guarded_callback, page_layout
+from dashboards._access import guarded_callback, page_layout
 from dashboards._analytics import (
     PageIds,
     address,
     allowed,
+    as_of_fields,
     from_params,
     page_scope,
     params,
@@ -70,25 +71,7 @@ def layout(period=None, unapproved=None, sort=None, show=None, **_kwargs):
 
 def _fields(scope, choices, sort: str, show: str) -> list:
     form = PROCEDURES.form
-    fields = [
-        select_field(
-            f"{form}-period",
-            "period",
-            _("As of quarter"),
-            [(q, ltr(q)) for q in sorted(choices, reverse=True)],
-            scope.as_of.code,
-        )
-    ]
-    if current_actor().is_office:
-        fields.append(
-            select_field(
-                f"{form}-unapproved",
-                "unapproved",
-                _("Figures"),
-                [("0", _("Approved only")), ("1", _("Include figures awaiting approval"))],
-                "1" if scope.include_unapproved else "0",
-            )
-        )
+    fields = as_of_fields(form, scope, choices)
     sorts = {
         "simplified": _("Most simplified first"),
         "behind": _("Furthest behind own plan first"),
