@@ -33,14 +33,9 @@ AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_t
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
-@pytest.fixture(scope="session")
-def live_server(sqlite_databases, tmp_path_factory):
-    url = sqlite_databases.fresh("users")
-    store = Store(url)
-    with store.transaction() as db:
-        seed_demo(db)
-    store.engine.dispose()
-    folder = tmp_path_factory.mktemp("live")
+def serve(url: str, folder: Path):
+    """A fixture's body: the app on the database `url`, its files under `folder`, served on
+    loopback in a thread; yields its address and stops it afterwards."""
     app = create_app(
         Settings(
             database_url=url,
@@ -51,10 +46,20 @@ def live_server(sqlite_databases, tmp_path_factory):
         )
     )
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_databases, tmp_path_factory):
+    url = sqlite_databases.fresh("users")
+    store = Store(url)
+    with store.transaction() as db:
+        seed_demo(db)
+    store.engine.dispose()
+    folder = tmp_path_factory.mktemp("live")
+    yield from serve(url, folder)
 
 
 @pytest.fixture(scope="session")

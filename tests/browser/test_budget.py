@@ -7,18 +7,14 @@ move no other browser test's figures."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
 from data.db import Store
 from services.demo import seed_demo
-from settings import Settings
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, serve
 from tests.browser.test_csp import violations, watch
 from tests.browser.test_responsive import OVERFLOWING
 from tests.conftest import PASSWORD, ROLE_USERS
@@ -37,19 +33,7 @@ def server(sqlite_databases, tmp_path_factory):
         seed_demo(db)
     store.engine.dispose()
     folder = tmp_path_factory.mktemp("budget")
-    app = create_app(
-        Settings(
-            database_url=url,
-            app_env="test",
-            instance_path=folder / "instance",
-            upload_dir=folder / "uploads",
-            login_attempts="100 per minute",
-        )
-    )
-    running = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=running.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{running.server_port}"
-    running.shutdown()
+    yield from serve(url, folder)
 
 
 def signed_in(browser, server, role: str):

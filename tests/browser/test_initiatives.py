@@ -5,13 +5,9 @@ approved revision for every initiative, then MTCIT's revision awaiting review)."
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from app import create_app
 from data.db import Store
 from data.models import Entity, Period
 from data.reporting import initiatives_due
@@ -19,8 +15,7 @@ from etl.load import InitiativeRow, load_submission
 from etl.workflow import approve
 from kpis.initiatives import REPORTED_STATUSES
 from services.demo import seed_demo
-from settings import Settings
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, serve
 from tests.conftest import PASSWORD, ROLE_USERS
 
 QUARTER = "2025-Q4"
@@ -62,19 +57,7 @@ def server(sqlite_databases, tmp_path_factory):
         submit(db, "MTCIT", [pending])
     store.engine.dispose()
     folder = tmp_path_factory.mktemp("initiatives")
-    app = create_app(
-        Settings(
-            database_url=url,
-            app_env="test",
-            instance_path=folder / "instance",
-            upload_dir=folder / "uploads",
-            login_attempts="100 per minute",
-        )
-    )
-    live = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=live.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{live.server_port}"
-    live.shutdown()
+    yield from serve(url, folder)
 
 
 @pytest.fixture
