@@ -193,10 +193,11 @@ def _rated_by(spec) -> tuple:
 def scorecard(prog: Programme, code: str, note: str = "") -> html.Section:
     query = address(prog.scope)
     rows = []
+    pictures = prog.pictures_of(code)
     for spec in prog.specs:
         if spec.scope != "entity" or code not in prog.assigned.get(spec.code, set()):
             continue
-        pic = prog.entity_pictures(spec.code).get(code)
+        pic = pictures.get(spec.code)
         rows.append(
             [
                 dcc.Link(

@@ -4,6 +4,7 @@ submission lineage and the reporting matrix. Plain rows only; the meaning is in 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -64,13 +65,76 @@ def figures(
     entity: str | None = None,
     cycle: str | None = None,
     kpi: str | None = None,
+    periods: Collection[str] | None = None,
 ) -> list[Observed]:
     """Per (entity, KPI, period) the official figure (latest approved submission) or, with
     `include_unapproved`, the figure of a current submission awaiting review when newer; of the
     KPIs of `cycle` only, when given (a KPI code may repeat from one cycle to the next); of KPI
-    `kpi` only, when given."""
-    shown = shown_submissions(include_unapproved)
+    `kpi` only, when given; in `periods` (codes) only, when given."""
+    query = _shown_rows(include_unapproved)
+    if periods is not None:
+        query = query.where(
+            Observation.period_id.in_(select(Period.id).where(Period.code.in_(sorted(periods))))
+        )
+    return _latest_shown(session, query, entity, cycle, None if kpi is None else [kpi])
+
+
+def first_figures(
+    session: Session,
+    *,
+    include_unapproved: bool,
+    cycle: str | None,
+    kpis: Collection[str],
+    until: date,
+    entity: str | None = None,
+) -> tuple[dict[tuple[str, str], date], list[Observed]]:
+    """Per (entity, KPI) of `kpis`: the end of the earliest period, up to `until`, for which a
+    shown submission carries a figure (a value, or a numerator over a non-zero denominator), and
+    the figures of that period (as `figures` gives them). No figure that counts is earlier;
+    whether this one counts (usable, due, in the entity's span, kept by the latest revision) is
+    kpis.analysis.holds_first_figure's to say."""
+    if not kpis:
+        return {}, []
+    ids = _in_cycle(select(Kpi.id), cycle).where(Kpi.code.in_(sorted(kpis)))
+    carried = or_(
+        Observation.value.is_not(None),
+        Observation.numerator.is_not(None)
+        & Observation.denominator.is_not(None)
+        & (Observation.denominator != 0),
+    )
+    earliest = (
+        select(Observation.entity_id, Observation.kpi_id, func.min(Period.end_date).label("first"))
+        .join(Submission, Observation.submission_id == Submission.id)
+        .join(Period, Period.id == Observation.period_id)
+        .where(shown_submissions(include_unapproved), Period.end_date <= until)
+        .where(Observation.kpi_id.in_(ids), carried)
+        .group_by(Observation.entity_id, Observation.kpi_id)
+    )
+    if entity is not None:
+        earliest = earliest.where(
+            Observation.entity_id
+            == select(Entity.id).where(Entity.code == entity).scalar_subquery()
+        )
+    earliest = earliest.subquery("earliest")
+    codes = dict(session.execute(select(Entity.id, Entity.code)).all())
+    kpi_codes = dict(session.execute(select(Kpi.id, Kpi.code).where(Kpi.id.in_(ids))).all())
+    dates = {(codes[e], kpi_codes[k]): first for e, k, first in session.execute(select(earliest))}
     query = (
+        _shown_rows(include_unapproved)
+        .join(Period, Period.id == Observation.period_id)
+        .join(
+            earliest,
+            (earliest.c.entity_id == Observation.entity_id)
+            & (earliest.c.kpi_id == Observation.kpi_id)
+            & (earliest.c.first == Period.end_date),
+        )
+    )
+    return dates, _latest_shown(session, query, entity, cycle, list(kpis))
+
+
+def _shown_rows(include_unapproved: bool):
+    """The observations of the submissions shown, in submission order (the latest last)."""
+    return (
         select(
             Observation.entity_id,
             Observation.kpi_id,
@@ -81,9 +145,16 @@ def figures(
             Submission.status == "approved",
         )
         .join(Submission, Observation.submission_id == Submission.id)
-        .where(shown)
+        .where(shown_submissions(include_unapproved))
         .order_by(Submission.id)
     )
+
+
+def _latest_shown(
+    session: Session, query, entity: str | None, cycle: str | None, kpis: list[str] | None
+) -> list[Observed]:
+    """Of the rows of `query` (`_shown_rows`), per (entity, KPI, period) the latest one, where
+    its entity reports that period; of `entity`, of the KPIs of `cycle` and of `kpis`."""
     # every entity, switched off or not: a figure counts for the periods its entity reports
     # (kpis.expected), so a deactivated entity's past figures stay in past national figures
     entity_codes = dict(session.execute(select(Entity.id, Entity.code)).all())
@@ -92,9 +163,9 @@ def figures(
         entity_codes = {i: c for i, c in entity_codes.items() if c == entity}
         query = query.where(Observation.entity_id.in_(entity_codes))
     kpi_codes = dict(session.execute(_in_cycle(select(Kpi.id, Kpi.code), cycle)).all())
-    if kpi is not None:
-        kpi_codes = {i: c for i, c in kpi_codes.items() if c == kpi}
-    if cycle is not None or kpi is not None:
+    if kpis is not None:
+        kpi_codes = {i: c for i, c in kpi_codes.items() if c in kpis}
+    if cycle is not None or kpis is not None:
         query = query.where(Observation.kpi_id.in_(list(kpi_codes)))
     periods = {i: parse_period(c) for i, c in session.execute(select(Period.id, Period.code))}
     latest: dict[tuple[int, int, int], Observed] = {}

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property, lru_cache
 
 from kpis.aggregate import Figure, National, Sums, national, national_of_sums
 from kpis.forecast import Forecast, final_verdict, forecast
@@ -65,7 +66,15 @@ class Picture:
     start: float | None
     status: str
     progress: float | None
-    forecast: Forecast
+    # the KPI as given (every definition) and the as-of quarter, for the forecast
+    kpi: KpiSpec = field(repr=False, compare=False)
+    as_of: PeriodCode = field(repr=False, compare=False)
+
+    @cached_property
+    def forecast(self) -> Forecast:
+        """Computed when a page shows it: a Theil-Sen fit per series is the dearest part of a
+        picture, and the overview's grid of every entity never shows one."""
+        return ahead(self.kpi, self.series, self.as_of)
 
     @property
     def value(self) -> float | None:
@@ -94,18 +103,43 @@ def _due_periods(
     return tuple(due)
 
 
-def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -> Picture:
-    """Status, progress and forecast from a series of points keyed by period."""
+@dataclass(frozen=True)
+class Standing:
+    """Where a KPI (nationally, or for one entity) stands at the as-of quarter, without its
+    series: the part of a Picture that status grids, scores and ranks need."""
+
+    spec: KpiSpec
+    current: Point | None
+    previous: Point | None
+    start: float | None
+    status: str
+    progress: float | None
+
+    @property
+    def value(self) -> float | None:
+        return self.current.value if self.current else None
+
+    @property
+    def expected(self) -> float | None:
+        return self.current.expected if self.current else None
+
+
+def standing(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -> Standing:
+    """Status and progress at `as_of` from points keyed by period: those of the current and
+    previous periods due and the first figure are all it reads (kpis.analysis.standing_periods)."""
     periods = due_periods(spec, as_of)
     first = path_start((p, values[p].value) for p in periods if p in values)
-    series = tuple(
-        _with_expected(spec, values.get(p) or Point(p, None, None), first) for p in periods
-    )
-    current = series[-1] if series else None
+
+    def point(period: PeriodCode) -> Point:
+        return _with_expected(spec, values.get(period) or Point(period, None, None), first)
+
+    current = point(periods[-1]) if periods else None
     if current and current.value is None and spec.aggregation == "latest":
         # the latest figure reported; an invalid one is not passed over for an older one
-        current = next((p for p in reversed(series) if p.value is not None or p.invalid), current)
-    previous = series[-2] if len(series) > 1 else None
+        shown = (p for p in reversed(periods) if p in values)
+        latest = next((p for p in shown if values[p].value is not None or values[p].invalid), None)
+        current = point(latest) if latest else current
+    previous = point(periods[-2]) if len(periods) > 1 else None
     # the current period is rated by the definition in force then (kpis.spec.in_force)
     rated = spec.in_force(current.period) if current else spec
     start = rated.baseline if rated.baseline is not None else (first[1] if first else None)
@@ -118,15 +152,28 @@ def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -
         tolerance=spec.tolerance,
         due=current is not None,
     )
+    value = current.value if current else None
+    return Standing(rated, current, previous, start, judged, progress(value, start, rated.target))
+
+
+def picture(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) -> Picture:
+    """The standing at `as_of` with the series of every period due, the forecast when asked."""
+    periods = due_periods(spec, as_of)
+    first = path_start((p, values[p].value) for p in periods if p in values)
+    series = tuple(
+        _with_expected(spec, values.get(p) or Point(p, None, None), first) for p in periods
+    )
+    now = standing(spec, values, as_of)
     return Picture(
-        rated,
+        now.spec,
         series,
-        current,
-        previous,
-        start,
-        judged,
-        progress(current.value if current else None, start, rated.target),
-        ahead(spec, series, as_of),
+        now.current,
+        now.previous,
+        now.start,
+        now.status,
+        now.progress,
+        spec,
+        as_of,
     )
 
 
@@ -222,17 +269,56 @@ def _national_point(period: PeriodCode, combined: National) -> Point:
     return Point(period, combined.value, None, combined, invalid)
 
 
+def standing_periods(spec: KpiSpec, as_of: PeriodCode) -> tuple[PeriodCode, ...] | None:
+    """The periods whose figures say where an entity stands on the KPI at `as_of`, besides its
+    first figure (`starts_from_first_figure`): the last two due, for its status and progress
+    and the change since the period before; None where any period may be the one shown (a KPI
+    taking the latest figure reported)."""
+    if spec.aggregation == "latest":
+        return None
+    return tuple(due_periods(spec, as_of)[-2:])
+
+
+def starts_from_first_figure(spec: KpiSpec) -> bool:
+    """Whether an entity's path and progress start from its first figure: a definition of the
+    KPI has no baseline."""
+    return spec.baseline is None or any(d.baseline is None for d in spec.definitions)
+
+
+def holds_first_figure(
+    spec: KpiSpec, figures: Iterable[Observed], earliest: date, as_of: PeriodCode
+) -> bool:
+    """Whether `figures`, some of one entity's figures, hold the first one its path starts from,
+    given that nothing was reported for a period ending before `earliest`: the first usable
+    figure among them in a period due ends on that date."""
+    due = set(due_periods(spec, as_of))
+    first = path_start((f.period, f.figure) for f in figures if f.period in due)
+    return first is not None and first[0].end == earliest
+
+
 def entity_pictures(
     spec: KpiSpec, figures: Sequence[Observed], as_of: PeriodCode
 ) -> dict[str, Picture]:
     """Each reporting entity's own picture of the KPI."""
+    return {e: picture(spec, points, as_of) for e, points in _entity_points(figures).items()}
+
+
+def _entity_points(figures: Sequence[Observed]) -> dict[str, dict[PeriodCode, Point]]:
     per_entity: dict[str, dict[PeriodCode, Point]] = defaultdict(dict)
     for f in figures:
         reading = f.reading
         per_entity[f.entity][f.period] = Point(
             f.period, reading.figure, None, None, reading.invalid
         )
-    return {entity: picture(spec, points, as_of) for entity, points in per_entity.items()}
+    return per_entity
+
+
+def entity_standings(
+    spec: KpiSpec, figures: Sequence[Observed], as_of: PeriodCode
+) -> dict[str, Standing]:
+    """Each reporting entity's standing on the KPI: `entity_pictures` without the series, from
+    its figures of the periods `standing_periods` names and its first (or all of them)."""
+    return {e: standing(spec, points, as_of) for e, points in _entity_points(figures).items()}
 
 
 def entity_progress(

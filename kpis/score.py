@@ -17,7 +17,9 @@ def ranks(scores: Mapping[str, float | None]) -> dict[str, int]:
     not ranked."""
     scored = sorted(((s, e) for e, s in scores.items() if s is not None), reverse=True)
     result: dict[str, int] = {}
+    rank, previous = 0, None
     for position, (score, entity) in enumerate(scored, start=1):
-        tied = [e for e, s in result.items() if scores[e] == score]
-        result[entity] = result[tied[0]] if tied else position
+        if score != previous:  # a tie keeps the rank of the first with that score
+            rank, previous = position, score
+        result[entity] = rank
     return result

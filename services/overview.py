@@ -17,7 +17,7 @@ from data.cycles import cycle_code_of
 from data.deadlines import quarter_deadline
 from data.queries import kpi_specs
 from kpis.aggregate import Figure
-from kpis.analysis import Picture, target_period
+from kpis.analysis import Picture, Standing, target_period
 from kpis.completeness import NOT_EXPECTED, Cell, Tally, cell_state, on_time, tally
 from kpis.expected import entity_expected
 from kpis.forecast import LIKELY, MET, NOT_MET, UNLIKELY
@@ -194,7 +194,7 @@ def grid_kpis(prog: Programme) -> list[KpiSpec]:
     return [s for s in prog.specs if s.scope == "entity"]
 
 
-def cell_status(pic: Picture | None) -> str | None:
+def cell_status(pic: Picture | Standing | None) -> str | None:
     """The status of an entity's own figure, None where it reported none for the period."""
     if pic is None or pic.current is None or pic.value is None:
         return None
@@ -210,7 +210,7 @@ def ministry_grid(prog: Programme, actor: Actor | None = None) -> list[GridRow]:
         if actor is not None and not may(actor, Action.VIEW_ENTITY_FIGURES, code):
             continue
         cells = {
-            spec.code: cell_status(prog.entity_pictures(spec.code).get(code))
+            spec.code: cell_status(prog.standings(spec.code).get(code))
             for spec in columns
             if code in prog.assigned.get(spec.code, ())
         }
@@ -297,7 +297,7 @@ def current_figures(prog: Programme, spec: KpiSpec, period: PeriodCode) -> list[
     """The entities' usable figures the national figure of `period` was computed from."""
     return [
         figure
-        for f in prog.ranking_figures.get(spec.code, [])
+        for f in prog.standing_figures.get(spec.code, [])
         if f.period == period
         if not (figure := Figure(f.entity, f.value, f.numerator, f.denominator)).invalid
     ]

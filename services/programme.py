@@ -8,8 +8,8 @@ import hashlib
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
@@ -27,11 +27,16 @@ from kpis.aggregate import Sums
 from kpis.analysis import (
     Observed,
     Picture,
+    Standing,
     by_kpi,
     entity_pictures,
     entity_progress,
+    entity_standings,
+    holds_first_figure,
     national_picture,
     national_picture_of_sums,
+    standing_periods,
+    starts_from_first_figure,
 )
 from kpis.changes import Change, like_for_like
 from kpis.expected import expected_entities
@@ -91,7 +96,9 @@ class FigureSource:
     entity: str | None  # an entity user's own entity, in every status; None: every entity
     as_of: PeriodCode
 
-    def read(self, kpi: str | None = None) -> list[Observed]:
+    def read(
+        self, kpi: str | None = None, periods: Collection[str] | None = None
+    ) -> list[Observed]:
         with _STORES[self.store_key].session() as db:
             found = queries.figures(
                 db,
@@ -99,8 +106,53 @@ class FigureSource:
                 entity=self.entity,
                 cycle=self.cycle,
                 kpi=kpi,
+                periods=periods,
             )
         return [f for f in found if f.period.end <= self.as_of.end]
+
+    def of_entity(self, entity: str) -> FigureSource:
+        """The same figures, of one entity."""
+        return replace(self, entity=entity)
+
+    def standing(self, specs: Iterable[KpiSpec]) -> dict[str, list[Observed]]:
+        """KPI code -> the figures that say where each entity stands at `as_of` (status,
+        progress, the change since the period before): those of the periods
+        kpis.analysis.standing_periods names and each entity's first figure where its path
+        starts from it; every figure of a KPI that needs them all. A few periods' figures
+        instead of the whole history (issue 17); the same standings (tests/services)."""
+        specs = list(specs)
+        whole = [s for s in specs if standing_periods(s, self.as_of) is None]
+        recent = [s for s in specs if s not in whole]
+        periods = {p.code for s in recent for p in standing_periods(s, self.as_of)}
+        with _STORES[self.store_key].session() as db:
+            earliest, firsts = queries.first_figures(
+                db,
+                include_unapproved=self.include_unapproved,
+                cycle=self.cycle,
+                kpis=[s.code for s in recent if starts_from_first_figure(s)],
+                until=self.as_of.end,
+                entity=self.entity,
+            )
+        found = by_kpi([*self.read(periods=periods), *firsts])
+        for spec in recent:
+            if not self._starts_found(spec, found.get(spec.code, []), earliest):
+                found[spec.code] = self.read(kpi=spec.code)  # rare: a first figure left out
+        for spec in whole:
+            found[spec.code] = self.read(kpi=spec.code)
+        return {s.code: found.get(s.code, []) for s in specs}
+
+    def _starts_found(
+        self, spec: KpiSpec, figures: list[Observed], earliest: Mapping[tuple[str, str], date]
+    ) -> bool:
+        """Whether `figures` hold the first figure of every entity whose path starts there."""
+        per_entity: dict[str, list[Observed]] = defaultdict(list)
+        for f in figures:
+            per_entity[f.entity].append(f)
+        return all(
+            holds_first_figure(spec, per_entity[entity], end, self.as_of)
+            for (entity, code), end in earliest.items()
+            if code == spec.code
+        )
 
 
 class LazyFigures(Mapping[str, list[Observed]]):
@@ -127,6 +179,11 @@ class LazyFigures(Mapping[str, list[Observed]]):
                 self._found = {**self._found, code: self.source.read(code)}
         return self._found.get(code, [])
 
+    @property
+    def complete(self) -> bool:
+        """Whether every KPI's figures have been read."""
+        return self._complete
+
     def everything(self) -> LazyFigures:
         if not self._complete:
             self._found = dict(by_kpi(self.source.read()))
@@ -142,10 +199,6 @@ class LazyFigures(Mapping[str, list[Observed]]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def _every_kpi(figures: Mapping[str, list[Observed]]) -> Mapping[str, list[Observed]]:
-    return figures.everything() if isinstance(figures, LazyFigures) else figures
 
 
 @dataclass
@@ -165,33 +218,82 @@ class Programme:
     # KPI code -> entity -> its own (baseline, target): they rate its own figures (kpis.own_targets)
     own_targets: dict[str, OwnTargets] = field(default_factory=dict)
     _pictures: dict[str, dict[str, Picture]] = field(default_factory=dict)
+    _entity_pictures: dict[str, dict[str, Picture]] = field(default_factory=dict)
+    _standings: dict[str, dict[str, Standing]] = field(default_factory=dict)
 
     def spec(self, code: str) -> KpiSpec | None:
         return next((s for s in self.specs if s.code == code), None)
 
     def entity_pictures(self, code: str) -> dict[str, Picture]:
         """Entity code -> picture of KPI `code` (entity-scoped KPIs only)."""
-        spec = self.spec(code)
-        if spec is None or spec.scope != "entity":
-            return {}
         if code not in self._pictures:
-            figures = self.entity_figures.get(code, [])
-            own = self.own_targets.get(code, {})
-            pictures = {
-                entity: pic
-                for rated, group in by_own_spec(spec, figures, own)
-                for entity, pic in entity_pictures(rated, group, self.scope.as_of).items()
-            }
+            pictures = self._pictures_from(code, self.entity_figures.get(code, []))
             # copy on write: a Programme is shared by the threads of a worker
             self._pictures = {**self._pictures, code: pictures}
         return self._pictures[code]
+
+    def pictures_of(self, entity: str) -> dict[str, Picture]:
+        """KPI code -> the picture of `entity`'s own figures (entity-scoped KPIs it reported),
+        read from its figures alone: an entity's page reads one entity's history, not
+        everyone's. Nothing for an entity whose figures are not shown in detail (an entity
+        user's programme shows its own entity only)."""
+        if entity not in self._entity_pictures:
+            source = getattr(self.entity_figures, "source", None)
+            if source is None or self.entity_figures.complete:
+                found = {s.code: self.entity_pictures(s.code).get(entity) for s in self.specs}
+            elif source.entity not in (None, entity):
+                found = {}
+            else:
+                figures = by_kpi(source.of_entity(entity).read())
+                found = {
+                    s.code: self._pictures_from(s.code, figures.get(s.code, [])).get(entity)
+                    for s in self.specs
+                }
+            found = {code: picture for code, picture in found.items() if picture is not None}
+            self._entity_pictures = {**self._entity_pictures, entity: found}
+        return self._entity_pictures[entity]
+
+    def standings(self, code: str) -> dict[str, Standing]:
+        """Entity code -> where it stands on KPI `code` (entity-scoped KPIs only), as its
+        picture says, from its standing figures (`standing_figures`)."""
+        if code not in self._standings:
+            figures = (
+                self.standing_figures
+                if self.entity_figures is self.ranking_figures
+                else self.entity_figures  # an entity user's own figures: one entity's
+            )
+            found = self._pictures_from(code, figures.get(code, []), entity_standings)
+            self._standings = {**self._standings, code: found}
+        return self._standings[code]
+
+    @cached_property
+    def standing_figures(self) -> Mapping[str, list[Observed]]:
+        """KPI code -> the figures everybody may rank on that scores, ranks, changes and the
+        grid need: a few periods' (FigureSource.standing), or all of them once read."""
+        figures = self.ranking_figures
+        if isinstance(figures, LazyFigures) and not figures.complete:
+            return figures.source.standing(self.specs)
+        return figures
+
+    def _pictures_from(self, code: str, figures: list[Observed], of=None) -> dict:
+        """Entity code -> its picture (or what `of` makes) of KPI `code`, each entity's figures
+        rated by its own baseline and target where it has them (kpis.own_targets)."""
+        spec = self.spec(code)
+        if spec is None or spec.scope != "entity":
+            return {}
+        own = self.own_targets.get(code, {})
+        return {
+            entity: pic
+            for rated, group in by_own_spec(spec, figures, own)
+            for entity, pic in (of or entity_pictures)(rated, group, self.scope.as_of).items()
+        }
 
     @cached_property
     def scores(self) -> dict[str, float | None]:
         """Every entity's score from the figures everybody may rank on (approved ones, unless
         the office includes those awaiting approval)."""
         per_entity: dict[str, list[float | None]] = {e: [] for e in self.entity_names}
-        every = _every_kpi(self.ranking_figures)
+        every = self.standing_figures
         for spec in self.specs:
             if spec.scope != "entity":
                 continue
@@ -228,7 +330,7 @@ class Programme:
         """KPI code -> its national figure in its last two periods due, like for like (over the
         entities reported in both: kpis.changes); KPIs with nothing to compare are absent."""
         found = {}
-        every = _every_kpi(self.ranking_figures)
+        every = self.standing_figures
         for spec in self.specs:
             figures = every.get(spec.code, [])
             if change := like_for_like(spec, figures, self.scope.as_of):
