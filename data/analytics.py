@@ -116,9 +116,6 @@ def first_figures(
             == select(Entity.id).where(Entity.code == entity).scalar_subquery()
         )
     earliest = earliest.subquery("earliest")
-    codes = dict(session.execute(select(Entity.id, Entity.code)).all())
-    kpi_codes = dict(session.execute(select(Kpi.id, Kpi.code).where(Kpi.id.in_(ids))).all())
-    dates = {(codes[e], kpi_codes[k]): first for e, k, first in session.execute(select(earliest))}
     query = (
         _shown_rows(include_unapproved)
         .join(Period, Period.id == Observation.period_id)
@@ -129,7 +126,10 @@ def first_figures(
             & (earliest.c.first == Period.end_date),
         )
     )
-    return dates, _latest_shown(session, query, entity, cycle, list(kpis))
+    # every (entity, KPI) of the group-by has a row here, at its earliest period's end
+    dates: dict[tuple[str, str], date] = {}
+    found = _latest_shown(session, query, entity, cycle, list(kpis), dates)
+    return dates, found
 
 
 def _shown_rows(include_unapproved: bool):
@@ -151,10 +151,16 @@ def _shown_rows(include_unapproved: bool):
 
 
 def _latest_shown(
-    session: Session, query, entity: str | None, cycle: str | None, kpis: list[str] | None
+    session: Session,
+    query,
+    entity: str | None,
+    cycle: str | None,
+    kpis: list[str] | None,
+    dates: dict[tuple[str, str], date] | None = None,
 ) -> list[Observed]:
     """Of the rows of `query` (`_shown_rows`), per (entity, KPI, period) the latest one, where
-    its entity reports that period; of `entity`, of the KPIs of `cycle` and of `kpis`."""
+    its entity reports that period; of `entity`, of the KPIs of `cycle` and of `kpis`. With
+    `dates`, notes there the end of each row's period by (entity, KPI), whatever is kept."""
     # every entity, switched off or not: a figure counts for the periods its entity reports
     # (kpis.expected), so a deactivated entity's past figures stay in past national figures
     entity_codes = dict(session.execute(select(Entity.id, Entity.code)).all())
@@ -171,6 +177,8 @@ def _latest_shown(
     latest: dict[tuple[int, int, int], Observed] = {}
     # thousands of rows: read on the connection, without the ORM's per-row bookkeeping
     for e, k, p, value, num, den, approved in session.connection().execute(query):
+        if dates is not None and e in entity_codes and k in kpi_codes:
+            dates[(entity_codes[e], kpi_codes[k])] = periods[p].end
         if e in entity_codes and is_expected(spans.get(entity_codes[e]), periods[p]):
             # in the order of the submissions shown: a KPI the nation reports once (`latest`)
             # takes the most recently submitted figure (data.summary keeps the same)

@@ -291,9 +291,16 @@ def holds_first_figure(
     """Whether `figures`, some of one entity's figures, hold the first one its path starts from,
     given that nothing was reported for a period ending before `earliest`: the first usable
     figure among them in a period due ends on that date."""
-    due = set(due_periods(spec, as_of))
+    due = _due_set(spec.frequency, spec.first_year, spec.base_year, as_of)
     first = path_start((f.period, f.figure) for f in figures if f.period in due)
     return first is not None and first[0].end == earliest
+
+
+@lru_cache(maxsize=256)
+def _due_set(
+    frequency: str, first_year: int, baseline_year: int, as_of: PeriodCode
+) -> frozenset[PeriodCode]:
+    return frozenset(_due_periods(frequency, first_year, baseline_year, as_of))
 
 
 def entity_pictures(
