@@ -13,7 +13,7 @@ from data.cache import ResultCache
 from data.db import Store
 from data.users import demo_accounts_exist
 from settings import ConfigError, Settings
-from web import api, auth, files, headers, health, i18n, invite, logs, opendata, uploads
+from web import api, auth, files, headers, health, i18n, invite, jobs, logs, opendata, uploads
 
 ROOT = Path(__file__).resolve().parent
 
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
 
     from dashboards._shell import register_menu, shell
 
+    background = jobs.init_app(server, settings.redis_url)  # before the pages register their jobs
+
     app = TrackerDash(
         __name__,
         server=server,
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> TrackerDash:
         title="GDT Programme Tracker",
         suppress_callback_exceptions=True,
         update_title=None,
+        background_callback_manager=background,
     )
     app.layout = shell
     register_menu(app)

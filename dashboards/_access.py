@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from data.models import User
 from services.actors import Action, Actor, Denied, entity_scope, may, page_allowed
+from web import jobs
 from web.access import current_actor
 from web.auth import refuse
 
@@ -53,23 +54,38 @@ def _one_text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def guarded_callback(*dependencies, action: Action, **options):
-    """Register a Dash callback that runs only for an actor who may do `action`; it receives that
-    `Actor` as its first argument. The only way pages register server callbacks."""
+def guarded_callback(
+    *dependencies, action: Action, page: str | None = None, job: bool = False, **options
+):
+    """Register a Dash callback that runs only for an actor who may do `action` (and open `page`,
+    when given); it receives that `Actor` as its first argument. The only way pages register
+    server callbacks. `job=True` marks a long one (an export, a report build): on an app with
+    background jobs (REDIS_URL, web/jobs.py) the request admits the user here and queues it, and
+    a Celery worker runs it as that user after the same admission; otherwise it runs here."""
 
     def decorate(callback):
-        @wraps(callback)
-        def guarded(*args):
+        def admitted() -> Actor:
             actor = current_actor()
             if not may(actor, action):
                 refuse(403, callback=callback.__name__)
+            if page is not None:
+                refuse_unless_page(page)
+            return actor
+
+        @wraps(callback)
+        def guarded(*args):
+            actor = admitted()
             try:
                 return callback(actor, *args)
             except Denied as denied:
                 refuse(403, callback=callback.__name__, entity=denied.entity or "")
 
         guarded.guarded_by = action
-        return dash.callback(*dependencies, **options)(guarded)
+        background = jobs.jobs_of_app_being_built() if job else None
+        if background is None:
+            return dash.callback(*dependencies, **options)(guarded)
+        server, manager = background
+        return jobs.background_callback(server, manager, guarded, admitted, dependencies, options)
 
     return decorate
 

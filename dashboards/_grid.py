@@ -9,7 +9,9 @@ from dash import dcc, html
 from flask_babel import gettext as _
 
 from dashboards._components import scroll_region
+from dashboards._pager import status_text
 from dashboards._text import KPI_STATUS_ICONS, kpi_status, kpi_status_word, localized, ltr
+from kpis.paging import NEXT, PREVIOUS, Window, paged, window
 from kpis.status import ACHIEVED, AT_RISK, NO_TARGET, OFF_TRACK, ON_TRACK
 from services.overview import (
     NOT_REPORTED,
@@ -28,7 +30,9 @@ NOT_REPORTED_ICON = "○"
 
 
 CHOICE = "overview-grid-choice"  # the type of the choice buttons' pattern-matching ids
+STEP = "overview-grid-step"  # the type of the Previous and Next buttons' ids
 GROUPS = ("track", "status", "sort")
+STEPS = {PREVIOUS: -1, NEXT: 1}
 
 
 class GridIds(NamedTuple):
@@ -42,24 +46,34 @@ class GridChoice(NamedTuple):
     track: str = ALL
     status: str = ALL
     sort: str = "name"
+    page: int = 1  # of the rows kept, a page at a time (kpis.paging)
 
     @classmethod
-    def checked(cls, prog: Programme, track, status, sort) -> GridChoice:
+    def checked(cls, prog: Programme, track, status, sort, page=1) -> GridChoice:
         return cls(
             track if isinstance(track, str) and track in track_codes(prog) else ALL,
             status if isinstance(status, str) and status in GRID_STATUSES else ALL,
             sort if isinstance(sort, str) and sort in SORTS else "name",
+            page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1,
         )
 
     @classmethod
     def of(cls, prog: Programme, state, pressed) -> GridChoice:
-        """The choice in force (`state`, as stored) changed by the button `pressed` (its id)."""
-        chosen = dict(zip(GROUPS, cls(), strict=True))
+        """The choice in force (`state`, as stored) changed by the button `pressed` (its id):
+        a new track, status or order starts again at the first page; Previous and Next move a
+        page (past the last, `grid_table` shows the last)."""
+        chosen = dict(zip((*GROUPS, "page"), cls(), strict=True))
         if isinstance(state, dict):
             chosen.update({g: state[g] for g in GROUPS if isinstance(state.get(g), str)})
+            chosen["page"] = state.get("page")
         if isinstance(pressed, dict) and pressed.get("group") in GROUPS:
             chosen[pressed["group"]] = pressed.get("value")
-        return cls.checked(prog, *(chosen[g] for g in GROUPS))
+            chosen["page"] = 1
+        choice = cls.checked(prog, *(chosen[g] for g in (*GROUPS, "page")))
+        if isinstance(pressed, dict) and pressed.get("type") == STEP:
+            step = STEPS.get(pressed.get("value"), 0)
+            choice = choice._replace(page=max(1, choice.page + step))
+        return choice
 
     def pressed(self, button_id) -> str:
         """`aria-pressed` of a choice button: whether its value is the one in force."""
@@ -179,19 +193,21 @@ def _caption(choice: GridChoice, shown: int, total: int) -> str:
     )
 
 
-def grid_table(prog: Programme, rows: list[GridRow], choice: GridChoice, query: str) -> html.Div:
-    """The grid for `choice`, scrolling inside its card (a focusable region: keyboards scroll
-    it too)."""
+def grid_table(
+    prog: Programme, rows: list[GridRow], choice: GridChoice, query: str
+) -> tuple[html.Div, GridChoice]:
+    """The grid for `choice`, a page of rows at a time when they do not fit on one, scrolling
+    inside its card (a focusable region: keyboards scroll it too); with the choice in force
+    (a page past the last is the last)."""
     specs = grid_columns(prog, None if choice.track == ALL else choice.track)
     kpis = [s.code for s in specs]
-    shown = filter_grid(rows, kpis, None if choice.status == ALL else choice.status)
-    shown = sort_grid(shown, choice.sort, kpis, name=lambda r: localized(r, "name"))
-    caption = _caption(choice, len(shown), len(rows))
-    if not shown:
-        return html.Div(
-            html.P(_("No ministry has a KPI in this status."), role="status"),
-            className="grid-empty",
-        )
+    kept = filter_grid(rows, kpis, None if choice.status == ALL else choice.status)
+    kept = sort_grid(kept, choice.sort, kpis, name=lambda r: localized(r, "name"))
+    if not kept:
+        empty = html.P(_("No ministry has a KPI in this status."), role="status")
+        return html.Div(empty, className="grid-empty"), choice._replace(page=1)
+    shown = window(len(kept), choice.page)
+    choice = choice._replace(page=shown.page)
     head = [
         html.Th(_("Ministry"), scope="col"),
         html.Th(_("Score"), scope="col"),
@@ -199,26 +215,65 @@ def grid_table(prog: Programme, rows: list[GridRow], choice: GridChoice, query: 
         html.Th(_("KPIs off track"), scope="col"),
         *[kpi_header(s, query) for s in specs],
     ]
-    body = [
-        html.Tr(
-            [
-                html.Th(
-                    dcc.Link(localized(r, "name"), href=f"/entity/{r.entity_code}{query}"),
-                    scope="row",
-                ),
-                html.Td("—" if r.score is None else f"{r.score:.1f}", className="num"),
-                html.Td(rank_text(r, prog), className="num"),
-                html.Td(str(r.count(OFF_TRACK, kpis)), className="num"),
-                *[grid_cell(r, k) for k in kpis],
-            ]
-        )
-        for r in shown
-    ]
-    return scroll_region(
+    body = [_grid_row(r, prog, kpis, query) for r in shown.rows(kept)]
+    table_ = scroll_region(
         html.Table(
-            [html.Caption(caption), html.Thead(html.Tr(head)), html.Tbody(body)],
+            [
+                html.Caption(_caption(choice, len(kept), len(rows))),
+                html.Thead(html.Tr(head)),
+                html.Tbody(body),
+            ],
             className="table grid",
         ),
         _("Ministries by KPI"),
         extra_class="grid-wrap",
+    )
+    if not paged(len(kept)):
+        return table_, choice
+    return html.Div([table_, _steps(shown)]), choice
+
+
+def _grid_row(r: GridRow, prog: Programme, kpis: list[str], query: str) -> html.Tr:
+    return html.Tr(
+        [
+            html.Th(
+                dcc.Link(localized(r, "name"), href=f"/entity/{r.entity_code}{query}"),
+                scope="row",
+            ),
+            html.Td("—" if r.score is None else f"{r.score:.1f}", className="num"),
+            html.Td(rank_text(r, prog), className="num"),
+            html.Td(str(r.count(OFF_TRACK, kpis)), className="num"),
+            *[grid_cell(r, k) for k in kpis],
+        ]
+    )
+
+
+def _steps(shown: Window) -> html.Nav:
+    """Previous, "Rows 51–100 of 1,120 (page 2 of 23)" (said as it changes) and Next."""
+    return html.Nav(
+        [
+            _step(PREVIOUS, _("Previous"), _("Previous page"), shown.has_previous),
+            html.P(
+                status_text(shown, shown.total),
+                className="pager-status",
+                role="status",
+                **{"aria-live": "polite", "aria-atomic": "true"},
+            ),
+            _step(NEXT, _("Next"), _("Next page"), shown.has_next),
+        ],
+        className="pager list-pager",
+        **{"aria-label": _("Pages of the ministries by KPI")},
+    )
+
+
+def _step(value: str, text: str, label: str, enabled: bool) -> html.Button:
+    """Never `disabled` (that drops the keyboard's focus on the last page): `aria-disabled`
+    says it leads nowhere, and the server keeps to the last page."""
+    return html.Button(
+        text,
+        id={"type": STEP, "value": value},
+        type="button",
+        className="button pager-step",
+        n_clicks=0,
+        **{"aria-label": label, "aria-disabled": "false" if enabled else "true"},
     )

@@ -21,6 +21,7 @@ from reports.figures import approved_quarters
 from services.actors import Actor
 from services.releases import NOTE_MAX, NotFound, PublishRefused, publish
 from services.review import NotFound as ReviewNotFound
+from web import jobs
 
 REVIEW_PUBLISH = "review-publish"
 REVIEW_PUBLISH_NOTE = "review-publish-note"
@@ -28,6 +29,10 @@ REVIEW_PUBLISH_RESULT = "review-publish-result"
 REVIEW_PUBLISH_STATE = "review-publish-state"
 REVIEW_PUBLISH_PERIOD = "review-publish-period"
 REVIEW_PUBLISH_BODY = "review-publish-body"
+REVIEW_PUBLISH_BUSY = "review-publish-busy"
+REVIEW_PUBLISH_REGION = "review-publish-region"
+# while an edition is built (on the jobs worker with REDIS_URL): Publish disabled, a note shown
+PUBLISH_RUNNING = jobs.while_running([REVIEW_PUBLISH], REVIEW_PUBLISH_BUSY, REVIEW_PUBLISH_REGION)
 
 
 @dataclass(frozen=True)
@@ -72,9 +77,17 @@ def publishing_section(choices: list[Publishable], requested: str | None) -> htm
         [
             html.H2(_("Publish a quarter")),
             html.Div(publishing_body(choices, requested), id=REVIEW_PUBLISH_BODY),
+            jobs.preparing_note(
+                REVIEW_PUBLISH_BUSY,
+                _(
+                    "Building the edition: the committee report, the Excel pack and the open "
+                    "data. This takes a little while; the result shows here."
+                ),
+            ),
             html.Div(id=REVIEW_PUBLISH_RESULT, **{"aria-live": "polite"}),
         ],
         className="card",
+        id=REVIEW_PUBLISH_REGION,
     )
 
 

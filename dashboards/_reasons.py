@@ -43,31 +43,39 @@ def reason_text(reason: Reason) -> html.Div:
     return html.Div(reason.text, dir="auto", className="reason-text")
 
 
+def reason_cells(r: Reason, first_cell: Callable[[Reason], object]) -> list:
+    """A reason's row: what it is about (`first_cell`), its quarter, author, status, date, text."""
+    return [
+        first_cell(r),
+        html.Span(ltr(r.period), className="nowrap"),
+        author(r),
+        status_label(r.status) + " · " + _("revision %(number)d", number=r.revision),
+        when(r.at),
+        reason_text(r),
+    ]
+
+
+def reason_headers(first_heading: str) -> list[str]:
+    return [first_heading, _("Quarter"), _("Written by"), _("Status"), _("Date"), _("Text")]
+
+
 def reasons_section(
     section_id: str,
     found: list[Reason],
     first_heading: str,
     first_cell: Callable[[Reason], object],
     caption: str,
+    body=None,
 ) -> html.Section:
     """A card with the reasons as a table (first column named by the page: the entity on a KPI's
-    page, the indicator on an entity's), or a sentence saying there are none."""
+    page, the indicator on an entity's), or a sentence saying there are none. `body`: the table
+    drawn by the page instead (a page of a long list, dashboards._pager)."""
     heading = html.H2(_("Reasons given"), id=f"{section_id}-heading")
     if not found:
         body = html.P(_("No comments or review notes for these quarters."), className="muted")
         return html.Section([heading, body], className="card", id=section_id)
-    rows = [
-        [
-            first_cell(r),
-            html.Span(ltr(r.period), className="nowrap"),
-            author(r),
-            status_label(r.status) + " · " + _("revision %(number)d", number=r.revision),
-            when(r.at),
-            reason_text(r),
-        ]
-        for r in found
-    ]
-    headers = [first_heading, _("Quarter"), _("Written by"), _("Status"), _("Date"), _("Text")]
+    rows = [reason_cells(r, first_cell) for r in found] if body is None else []
+    headers = reason_headers(first_heading)
     note = html.P(
         _(
             "What the entities wrote with their figures and what the programme office wrote when "
@@ -76,7 +84,11 @@ def reasons_section(
         className="muted",
     )
     return html.Section(
-        [heading, note, table(headers, rows, caption, row_headers=True, wide=True)],
+        [
+            heading,
+            note,
+            body if body is not None else table(headers, rows, caption, row_headers=True),
+        ],
         className="card reasons",
         id=section_id,
     )

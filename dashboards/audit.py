@@ -20,6 +20,7 @@ from services import audit_log
 from services.actors import Action, Actor
 from services.audit_text import action_name, changes, sentence
 from services.exports import CSV_TYPE, EXCEL_TYPE, Table, csv_bytes, excel_bytes
+from web import jobs
 from web.i18n import language
 
 AUDIT_FORM = "audit-form"
@@ -35,6 +36,8 @@ AUDIT_FILTERS = "audit-filters"
 AUDIT_CSV = "audit-csv"
 AUDIT_EXCEL = "audit-excel"
 AUDIT_DOWNLOAD = "audit-download"
+AUDIT_BUSY = "audit-export-busy"
+AUDIT_EXPORT = "audit-export"
 
 dash.register_page(__name__, path="/audit", title=lambda: _("Audit trail"), name="Audit")
 
@@ -110,10 +113,12 @@ def _export(filters: audit_log.Filters) -> html.Div:
                 className="button",
                 type="button",
             ),
+            jobs.preparing_note(AUDIT_BUSY),
             dcc.Store(id=AUDIT_FILTERS, data=filters.as_dict()),
             dcc.Download(id=AUDIT_DOWNLOAD),
         ],
         className="actions",
+        id=AUDIT_EXPORT,
     )
 
 
@@ -233,6 +238,9 @@ def _known(filters) -> dict[str, str]:
     Input(AUDIT_EXCEL, "n_clicks"),
     State(AUDIT_FILTERS, "data"),
     action=Action.VIEW_AUDIT,
+    page="/audit",
+    job=True,  # a Celery worker builds the file when REDIS_URL is set (web/jobs.py)
+    running=jobs.while_running([AUDIT_CSV, AUDIT_EXCEL], AUDIT_BUSY, AUDIT_EXPORT),
     prevent_initial_call=True,
 )
 def export_audit(actor: Actor, csv_clicks, excel_clicks, filters):

@@ -4,6 +4,7 @@ missing) with totals, and the list of what is overdue."""
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 import dash
 from dash import Input, Output, dcc, html
@@ -21,6 +22,7 @@ from dashboards._analytics import (
     params,
 )
 from dashboards._components import table
+from dashboards._pager import PagerIds, Row, answer, dependencies, pager
 from dashboards._text import CELL_ICONS, cell_word, localized, ltr, percent
 from data import analytics as queries
 from data.cycles import cycle_of
@@ -28,6 +30,8 @@ from data.db import store_of
 from data.deadlines import deadlines_of
 from data.queries import kpi_specs
 from kpis.completeness import MISSING, NOT_EXPECTED, tally
+from kpis.paging import ALL as SHOW_ALL
+from kpis.paging import GAPS, has_gap, paged
 from kpis.periods import quarters
 from services.actors import Action, Actor, Role, may
 from services.exports import (
@@ -40,13 +44,19 @@ from services.exports import (
 )
 from services.overview import reporting_cell
 from services.programme import revision_standings
+from web import jobs
 from web.i18n import language
 
 COMPLETENESS = PageIds("completeness-form", "completeness-params", "completeness-content")
 EXPORT_CSV = "export-all-csv"
 EXPORT_EXCEL = "export-all-excel"
 EXPORT_DOWNLOAD = "export-all-download"
+EXPORT_BUSY = "export-all-busy"
+EXPORT_REGION = "export-all"
 SHOWN_QUARTERS = 8
+MATRIX = PagerIds("completeness-matrix")  # the entity × quarter matrix, a page at a time
+OVERDUE = PagerIds("completeness-overdue")
+MATRIX_SHOWS = (SHOW_ALL, GAPS)
 
 dash.register_page(
     __name__, path="/completeness", title=lambda: _("Completeness"), name="Completeness"
@@ -110,10 +120,11 @@ def export_all_section() -> html.Section:
                 ],
                 className="actions",
             ),
+            jobs.preparing_note(EXPORT_BUSY),
             dcc.Download(id=EXPORT_DOWNLOAD),
         ],
         className="card",
-        id="export-all",
+        id=EXPORT_REGION,
     )
 
 
@@ -140,6 +151,9 @@ def export_headers() -> dict[str, str]:
     Input(EXPORT_CSV, "n_clicks"),
     Input(EXPORT_EXCEL, "n_clicks"),
     action=Action.EXPORT,
+    page="/completeness",
+    job=True,  # a Celery worker builds the file when REDIS_URL is set (web/jobs.py)
+    running=jobs.while_running([EXPORT_CSV, EXPORT_EXCEL], EXPORT_BUSY, EXPORT_REGION),
     prevent_initial_call=True,
 )
 def export_all(actor: Actor, csv_clicks, excel_clicks):
@@ -162,6 +176,49 @@ def export_all(actor: Actor, csv_clicks, excel_clicks):
 )
 def render(actor: Actor, data):
     allowed("/completeness")
+    grid = reporting_grid(actor, data)
+    return [_matrix(grid), _overdue(grid)]
+
+
+@guarded_callback(
+    *dependencies(MATRIX, COMPLETENESS.params),
+    action=Action.VIEW_PROGRAMME,
+    prevent_initial_call=True,
+)
+def page_matrix(actor: Actor, query, _shows, _previous, _next, stored, data):
+    """One page of the matrix, as the reader searched, chose and paged (the totals stay those
+    of every entity)."""
+    allowed("/completeness")
+    grid = reporting_grid(actor, data)
+    return answer(MATRIX, stored, query, MATRIX_SHOWS, _matrix_rows(grid), _matrix_table(grid))
+
+
+@guarded_callback(
+    *dependencies(OVERDUE, COMPLETENESS.params),
+    action=Action.VIEW_PROGRAMME,
+    prevent_initial_call=True,
+)
+def page_overdue(actor: Actor, query, _shows, _previous, _next, stored, data):
+    """One page of what is overdue, as the reader searched and paged."""
+    allowed("/completeness")
+    grid = reporting_grid(actor, data)
+    return answer(OVERDUE, stored, query, (), _overdue_rows(grid), _overdue_table(grid))
+
+
+class Grid(NamedTuple):
+    """The reporting matrix: the entities shown, the quarters, each entity's cells, the notes
+    on returned or pending quarters, and each quarter's deadline."""
+
+    entities: list
+    shown: list
+    matrix: dict
+    notes: dict[tuple[str, str], str]
+    due: dict
+
+
+def reporting_grid(actor: Actor, data) -> Grid:
+    """Every entity's last quarters (the whole matrix: a page of it is drawn, the totals are
+    over all of it)."""
     scope = from_params(data)
     with store_of(current_app).session() as db:
         cycle = cycle_of(db, scope.as_of)  # the quarters and KPIs of the as-of quarter's cycle
@@ -186,7 +243,7 @@ def render(actor: Actor, data):
     # an entity not expected in any quarter shown (added later, deactivated before) is left out
     entities = [e for e in entities if any(c.state != NOT_EXPECTED for c in matrix[e.code])]
     notes = {key: _official_note(standing) for key, standing in standings.items()}
-    return [_matrix(entities, shown, matrix, notes), _overdue(entities, shown, matrix, due)]
+    return Grid(entities, shown, matrix, notes, due)
 
 
 def _official_note(standing) -> str:
@@ -201,77 +258,127 @@ def _labels() -> dict[str, str]:
     return {state: f"{CELL_ICONS[state]} {cell_word(state)}" for state in CELL_ICONS}
 
 
-def _matrix(entities, shown, matrix, notes: dict[tuple[str, str], str]) -> html.Section:
+def _matrix(grid: Grid) -> html.Section:
+    rows = _matrix_rows(grid)
+    draw = _matrix_table(grid)
+    if paged(len(rows)):
+        body = pager(
+            MATRIX,
+            rows,
+            draw,
+            name=_("the reporting table"),
+            search_label=_("Find an entity"),
+            shows=[
+                (SHOW_ALL, _("All entities")),
+                (GAPS, _("With a quarter missing, late or returned")),
+            ],
+        )
+    else:
+        body = draw(rows, None)
+    return html.Section([html.H2(_("Reporting by entity and quarter")), body], className="card")
+
+
+def _matrix_rows(grid: Grid) -> list[Row]:
+    """A row per entity: its quarters as icon and word, and its shares."""
+    labels = _labels()
+    rows = []
+    for e in grid.entities:
+        cells = grid.matrix[e.code]
+        total = tally(cells)
+        line = [
+            localized(e, "name"),
+            *[
+                f"{labels[c.state]} · {note}"
+                if (note := grid.notes.get((e.code, q.code)))
+                else labels[c.state]
+                for q, c in zip(grid.shown, cells, strict=True)
+            ],
+            percent(total.completeness),
+            percent(total.timeliness),
+            percent(total.approval),
+        ]
+        kinds = frozenset({GAPS}) if has_gap(c.state for c in cells) else frozenset()
+        rows.append(Row((e.code, e.name_en, e.name_ar), kinds, line))
+    return rows
+
+
+def _matrix_table(grid: Grid):
+    """Draws the matrix's rows given (a page of them) and, under them, every entity's totals."""
     headers = [
         _("Entity"),
-        *[ltr(q.code) for q in shown],
+        *[ltr(q.code) for q in grid.shown],
         _("Completeness"),
         _("On time"),
         _("Approved"),
     ]
-    rows = []
-    labels = _labels()
-    for e in entities:
-        cells = matrix[e.code]
-        total = tally(cells)
-        rows.append(
-            [
-                localized(e, "name"),
-                *[
-                    f"{labels[c.state]} · {note}"
-                    if (note := notes.get((e.code, q.code)))
-                    else labels[c.state]
-                    for q, c in zip(shown, cells, strict=True)
-                ],
-                percent(total.completeness),
-                percent(total.timeliness),
-                percent(total.approval),
-            ]
-        )
-    totals = [tally([matrix[e.code][i] for e in entities]) for i in range(len(shown))]
-    overall = tally([c for cells in matrix.values() for c in cells])
-    rows.append(
-        [
-            html.Strong(_("All entities")),
-            *[
-                _("%(share)s received", share=ltr(percent(t.completeness))) if t.expected else "—"
-                for t in totals
-            ],
-            percent(overall.completeness),
-            percent(overall.timeliness),
-            percent(overall.approval),
-        ]
-    )
-    return html.Section(
-        [
-            html.H2(_("Reporting by entity and quarter")),
-            table(
-                headers,
-                rows,
-                _("Each entity's quarters; shares count KPI figures due"),
-                row_headers=True,
-                wide=True,
-            ),
+    totals = [
+        tally([grid.matrix[e.code][i] for e in grid.entities]) for i in range(len(grid.shown))
+    ]
+    overall = tally([c for e in grid.entities for c in grid.matrix[e.code]])
+    all_row = [
+        html.Strong(_("All entities")),
+        *[
+            _("%(share)s received", share=ltr(percent(t.completeness))) if t.expected else "—"
+            for t in totals
         ],
-        className="card",
-    )
+        percent(overall.completeness),
+        percent(overall.timeliness),
+        percent(overall.approval),
+    ]
+
+    def draw(rows: list[Row], _window) -> html.Div:
+        return table(
+            headers,
+            [r.cells for r in rows] + [all_row],
+            _("Each entity's quarters; shares count KPI figures due"),
+            row_headers=True,
+            wide=True,
+        )
+
+    return draw
 
 
-def _overdue(entities, shown, matrix, due) -> html.Section:
-    rows = [
-        [localized(e, "name"), ltr(q.code), ltr(due[q.code].isoformat()), cell.due]
-        for e in entities
-        for q, cell in zip(shown, matrix[e.code], strict=True)
+def _overdue(grid: Grid) -> html.Section:
+    rows = _overdue_rows(grid)
+    if not rows:
+        body = html.P(_("Nothing is overdue."))
+    elif paged(len(rows)):
+        body = pager(
+            OVERDUE,
+            rows,
+            _overdue_table(grid),
+            name=_("the overdue list"),
+            search_label=_("Find an entity or quarter"),
+        )
+    else:
+        body = _overdue_table(grid)(rows, None)
+    return html.Section([html.H2(_("Overdue")), body], className="card")
+
+
+def _overdue_rows(grid: Grid) -> list[Row]:
+    return [
+        Row(
+            (e.code, e.name_en, e.name_ar, q.code),
+            frozenset(),
+            [localized(e, "name"), ltr(q.code), ltr(grid.due[q.code].isoformat()), cell.due],
+        )
+        for e in grid.entities
+        for q, cell in zip(grid.shown, grid.matrix[e.code], strict=True)
         if cell.state == MISSING
     ]
-    body = (
-        table(
+
+
+def _overdue_table(grid: Grid):
+    count = sum(
+        1 for e in grid.entities for c in grid.matrix[e.code] if c.state == MISSING
+    )  # every overdue submission, whichever page is drawn
+
+    def draw(rows: list[Row], _window) -> html.Div:
+        return table(
             [_("Entity"), _("Quarter"), _("Deadline"), _("KPIs due")],
-            rows,
-            _("%(count)d overdue submissions", count=len(rows)),
+            [r.cells for r in rows],
+            _("%(count)d overdue submissions", count=count),
             row_headers=True,
         )
-        if rows
-        else html.P(_("Nothing is overdue."))
-    )
-    return html.Section([html.H2(_("Overdue")), body], className="card")
+
+    return draw

@@ -24,7 +24,7 @@ from dashboards._analytics import (
 )
 from dashboards._budget import money, pace_label, variance_text
 from dashboards._components import scroll_region, table
-from dashboards._grid import CHOICE, GridChoice, GridIds, grid_controls, grid_table
+from dashboards._grid import CHOICE, STEP, GridChoice, GridIds, grid_controls, grid_table
 from dashboards._initiatives import initiative_status, overdue_mark
 from dashboards._kpi_table import kpi_table
 from dashboards._notices import notices_region
@@ -80,12 +80,13 @@ def render(actor: Actor, data):
     Output(GRID.state, "data"),
     Output({"type": CHOICE, "group": ALL, "value": ALL}, "aria-pressed"),
     Input({"type": CHOICE, "group": ALL, "value": ALL}, "n_clicks"),
+    Input({"type": STEP, "value": ALL}, "n_clicks"),
     State(GRID.state, "data"),
     State(OVERVIEW.params, "data"),
     action=Action.VIEW_PROGRAMME,
     prevent_initial_call=True,
 )
-def regrid(actor: Actor, _clicks, chosen, data):
+def regrid(actor: Actor, _clicks, _steps, chosen, data):
     """The grid as the reader chose: the button pressed changes the choice in force."""
     allowed("/")
     buttons = [output["id"] for output in dash.ctx.outputs_list[2]]
@@ -97,7 +98,7 @@ def update_grid(actor: Actor, data, chosen, pressed, buttons: list) -> tuple:
     choice falls back to the whole grid)."""
     prog = programme(from_params(data))
     choice = GridChoice.of(prog, chosen, pressed)
-    table_ = grid_table(prog, ministry_grid(prog, actor), choice, address(prog.scope))
+    table_, choice = grid_table(prog, ministry_grid(prog, actor), choice, address(prog.scope))
     return table_, choice._asdict(), [choice.pressed(b) for b in buttons]
 
 
@@ -529,7 +530,7 @@ def grid_section(prog: Programme, actor: Actor, query: str) -> html.Section:
                 className="muted",
             ),
             grid_controls(GRID, prog, choice),
-            html.Div(grid_table(prog, ministry_grid(prog, actor), choice, query), id=GRID.table),
+            html.Div(grid_table(prog, ministry_grid(prog, actor), choice, query)[0], id=GRID.table),
         ],
         className="card",
         **{"aria-labelledby": "overview-grid-heading"},

@@ -26,7 +26,8 @@ from dashboards._analytics import (
 from dashboards._charts import chart_block, ranked_bars
 from dashboards._components import table
 from dashboards._kpi_table import figure_cell
-from dashboards._reasons import read_reasons, reasons_section
+from dashboards._pager import PagerIds, Row, answer, dependencies, pager
+from dashboards._reasons import read_reasons, reason_cells, reason_headers, reasons_section
 from dashboards._restatements import restatement_section
 from dashboards._series import series_chart
 from dashboards._text import (
@@ -46,8 +47,11 @@ from data.cache import results_of
 from data.cycles import cycle_code_of
 from data.db import store_of
 from data.queries import kpi_specs
-from kpis.formatting import format_figure
+from kpis.formatting import format_figure, format_number
+from kpis.paging import ALL as SHOW_ALL
+from kpis.paging import CHART_EACH_END, ends, paged
 from kpis.revisions import RevisionStanding
+from kpis.status import AT_RISK, OFF_TRACK
 from services.actors import Action, Actor, Status
 from services.cycles import earlier_picture
 from services.exports import CSV_TYPE, EXCEL_TYPE, Table, csv_bytes, excel_bytes
@@ -59,6 +63,10 @@ KPI = PageIds("kpi-form", "kpi-params", "kpi-content")
 KPI_CSV = "kpi-csv"
 KPI_EXCEL = "kpi-excel"
 KPI_DOWNLOAD = "kpi-download"
+KPI_TABLE = PagerIds("kpi-entities")  # every entity's figure, a page at a time
+NO_FIGURE = "no_figure"  # the comparison's rows with no figure: invalid or not reported
+KPI_SHOWS = (SHOW_ALL, OFF_TRACK, AT_RISK, NO_FIGURE)
+KPI_REASONS = PagerIds("kpi-reasons-list")  # the reasons given, a page at a time
 
 dash.register_page(
     __name__, path_template="/kpi/<code>", title=lambda code=None, **_k: _("Indicator"), name="KPI"
@@ -361,16 +369,16 @@ def comparison(prog: Programme, code: str) -> html.Section:
             className="card",
         )
     items = ranked(prog, code)
-    labels = [entity_label(prog, e) for e, _p in items]
-    texts = [
-        f"{format_figure(p.value, spec.unit)} · {kpi_status_word(p.status)}" for _e, p in items
-    ]
     missing = not_reported(prog, code)
+    invalid = invalid_entities(prog, code)
+    # many entities: the chart draws the best and the weakest, a paged table lists them all
+    drawn, cut = ends(items)
+    drawn_missing = [] if cut else list(missing.items())
     figure = ranked_bars(
-        labels,
-        [p.value for _e, p in items],
-        [p.status for _e, p in items],
-        texts,
+        [entity_label(prog, e) for e, _p in drawn],
+        [p.value for _e, p in drawn],
+        [p.status for _e, p in drawn],
+        [f"{format_figure(p.value, spec.unit)} · {kpi_status_word(p.status)}" for _e, p in drawn],
         prog.national[code].spec.target,  # the one the as-of quarter is rated by
         lower_is_better=spec.lower_is_better,
         target_name=target_heading([spec]),
@@ -378,71 +386,161 @@ def comparison(prog: Programme, code: str) -> html.Section:
         axis_name=_(
             "%(unit)s, %(period)s", unit=unit_label(spec.unit), period=ltr(prog.scope.as_of.code)
         ),
-        missing=[(entity_label(prog, e), word) for e, word in missing.items()],
+        missing=[(entity_label(prog, e), word) for e, word in drawn_missing],
     )
+    rows = comparison_rows(prog, code)
+    chart_rows = rows if not cut else [r for r in rows if r.texts[0] in {e for e, _p in drawn}]
+    # the figure's own height where it sets one (names on several lines), else a row per entity
+    height = figure.layout.height or max(240, 26 * (len(drawn) + len(drawn_missing)) + 100)
+    parts = [
+        html.H2(_("Ministries compared")),
+        html.Div(
+            [
+                html.Button(_("Download CSV"), id=KPI_CSV, className="button", type="button"),
+                html.Button(_("Download Excel"), id=KPI_EXCEL, className="button", type="button"),
+            ],
+            className="actions",
+        ),
+        chart_block(
+            "kpi-ranked",
+            figure,
+            _("%(code)s by entity", code=code),
+            _comparison_summary(items, invalid, missing, cut),
+            comparison_headers(),
+            [r.cells for r in chart_rows],
+            height=height,
+        ),
+    ]
+    if paged(len(rows)):
+        parts.append(every_entity(rows, code))
+    return html.Section(parts, className="card")
+
+
+def _comparison_summary(items, invalid, missing, cut: bool) -> str:
     summary = _(
         "%(count)d entities reported; %(off)d are off track.",
         count=len(items),
         off=sum(1 for _e, p in items if p.status == "off_track"),
     )
-    invalid = invalid_entities(prog, code)
+    if cut:
+        summary = f"{summary} " + _(
+            "The chart shows the %(each)s best and the %(each)s weakest of %(count)s entities "
+            "with a figure; the table under it lists every entity.",
+            each=format_number(CHART_EACH_END, 0),
+            count=format_number(len(items), 0),
+        )
     if invalid:
         summary = f"{summary} {invalid_note(len(invalid))}."
-    if missing:
+    if missing and cut:
+        summary = f"{summary} " + _(
+            "%(count)d have no figure shown (listed in the table).", count=len(missing)
+        )
+    elif missing:
         summary = f"{summary} " + _(
             "%(count)d have no figure shown (a cross, not a bar).", count=len(missing)
         )
+    return summary
+
+
+def comparison_headers() -> list[str]:
+    return [_("Entity"), _("Figure"), _("Expected on the path"), _("Status")]
+
+
+def comparison_rows(prog: Programme, code: str) -> list[Row]:
+    """Every entity due, as the comparison table lists it: the ranked ones best first, then
+    the invalid figures, then those with no figure shown. What a search reads (code, names)
+    and which row choice keeps each row (its status; `no_figure` for the last two)."""
+    spec = prog.spec(code)
     pictures = prog.entity_pictures(code)
-    rows = (
-        [
+    names = prog.entity_names
+
+    def texts(entity: str) -> tuple[str, ...]:
+        row = names.get(entity)
+        return (entity, row.name_en, row.name_ar) if row is not None else (entity,)
+
+    rows = [
+        Row(
+            texts(e),
+            frozenset({p.status}),
             [
-                label,
+                entity_label(prog, e),
                 format_figure(p.value, spec.unit),
                 format_figure(p.expected, spec.unit),
                 kpi_status(p.status),
-            ]
-            for label, (_e, p) in zip(labels, items, strict=True)
-        ]
-        + [
+            ],
+        )
+        for e, p in ranked(prog, code)
+    ]
+    rows += [
+        Row(
+            texts(e),
+            frozenset({NO_FIGURE}),
             [
                 entity_label(prog, e),
                 invalid_word(),
                 format_figure(pictures[e].expected, spec.unit),
                 kpi_status(pictures[e].status),
-            ]
-            for e in invalid
-        ]
-        + [
-            [entity_label(prog, e), not_reported_cell(word), "", kpi_status("no_data")]
-            for e, word in missing.items()
-        ]
-    )
-    # the figure's own height where it sets one (names on several lines), else a row per entity
-    height = figure.layout.height or max(240, 26 * (len(items) + len(missing)) + 100)
-    return html.Section(
+            ],
+        )
+        for e in invalid_entities(prog, code)
+    ]
+    rows += [
+        Row(
+            texts(e),
+            frozenset({NO_FIGURE}),
+            [entity_label(prog, e), not_reported_cell(word), "", kpi_status("no_data")],
+        )
+        for e, word in not_reported(prog, code).items()
+    ]
+    return rows
+
+
+def every_entity(rows: list[Row], code: str) -> html.Div:
+    """The comparison's every row, a page at a time, with a search and a choice of rows."""
+    return html.Div(
         [
-            html.H2(_("Ministries compared")),
-            html.Div(
-                [
-                    html.Button(_("Download CSV"), id=KPI_CSV, className="button", type="button"),
-                    html.Button(
-                        _("Download Excel"), id=KPI_EXCEL, className="button", type="button"
-                    ),
-                ],
-                className="actions",
-            ),
-            chart_block(
-                "kpi-ranked",
-                figure,
-                _("%(code)s by entity", code=code),
-                summary,
-                [_("Entity"), _("Figure"), _("Expected on the path"), _("Status")],
+            html.H3(_("Every entity"), className="chart-title"),
+            pager(
+                KPI_TABLE,
                 rows,
-                height=height,
+                _entity_table(code),
+                name=_("every entity's figure"),
+                search_label=_("Find an entity"),
+                shows=[
+                    (SHOW_ALL, _("All entities")),
+                    (OFF_TRACK, kpi_status_word(OFF_TRACK)),
+                    (AT_RISK, kpi_status_word(AT_RISK)),
+                    (NO_FIGURE, _("No figure shown")),
+                ],
             ),
         ],
-        className="card",
+        className="every-entity",
     )
+
+
+def _entity_table(code: str):
+    def draw(rows: list[Row], _window) -> html.Div:
+        caption = _("%(code)s: every entity's figure", code=code)
+        return table(comparison_headers(), [r.cells for r in rows], caption, row_headers=True)
+
+    return draw
+
+
+@guarded_callback(
+    *dependencies(KPI_TABLE, KPI.params),
+    action=Action.VIEW_PROGRAMME,
+    prevent_initial_call=True,
+)
+def page_entities(_actor: Actor, query, _shows, _previous, _next, stored, data):
+    """One page of the comparison table, as the reader searched, chose and paged."""
+    code = requested_code(data)
+    allowed(f"/kpi/{code}")
+    prog = programme(from_params(data))
+    spec = prog.spec(code)
+    if spec is None or spec.scope != "entity":  # a forged or stale code: nothing to page
+        raise PreventUpdate
+    rows = comparison_rows(prog, code)
+    return answer(KPI_TABLE, stored, query, KPI_SHOWS, rows, _entity_table(code))
 
 
 def not_reported_cell(word: str) -> html.Span:
@@ -455,7 +553,29 @@ def not_reported_cell(word: str) -> html.Span:
 
 def kpi_reasons(actor: Actor, prog: Programme, code: str) -> html.Section:
     """What the entities due to report the KPI wrote with their figures for it, and the office's
-    review notes on their submissions, for the as-of quarter and the one before."""
+    review notes on their submissions, for the as-of quarter and the one before; a page at a
+    time when there are more than a page holds."""
+    found = _reasons_found(actor, prog, code)
+    body = None
+    if paged(len(found)):
+        body = pager(
+            KPI_REASONS,
+            _reason_rows(prog, found),
+            _reasons_table(code),
+            name=_("the reasons given"),
+            search_label=_("Find an entity"),
+        )
+    return reasons_section(
+        "kpi-reasons",
+        found,
+        _("Entity"),
+        lambda r: entity_label(prog, r.entity_code),
+        _("Reasons given for %(code)s", code=code),
+        body,
+    )
+
+
+def _reasons_found(actor: Actor, prog: Programme, code: str) -> list:
     due = prog.assigned.get(code, set()) | {e for e in prog.entity_pictures(code)}
     found = [
         r
@@ -464,10 +584,43 @@ def kpi_reasons(actor: Actor, prog: Programme, code: str) -> html.Section:
     ]
     found.sort(key=lambda r: r.period, reverse=True)  # newest quarter first, stable otherwise
     found.sort(key=lambda r: entity_label(prog, r.entity_code))
-    return reasons_section(
-        "kpi-reasons",
-        found,
-        _("Entity"),
-        lambda r: entity_label(prog, r.entity_code),
-        _("Reasons given for %(code)s", code=code),
-    )
+    return found
+
+
+def _reason_rows(prog: Programme, found: list) -> list[Row]:
+    names = prog.entity_names
+
+    def texts(r) -> tuple[str, ...]:
+        row = names.get(r.entity_code)
+        named = (row.name_en, row.name_ar) if row is not None else ()
+        return (r.entity_code, *named, r.period)
+
+    def label(r):
+        return entity_label(prog, r.entity_code)
+
+    return [Row(texts(r), frozenset(), reason_cells(r, label)) for r in found]
+
+
+def _reasons_table(code: str):
+    def draw(rows: list[Row], _window) -> html.Div:
+        caption = _("Reasons given for %(code)s", code=code)
+        headers = reason_headers(_("Entity"))
+        return table(headers, [r.cells for r in rows], caption, row_headers=True, wide=True)
+
+    return draw
+
+
+@guarded_callback(
+    *dependencies(KPI_REASONS, KPI.params),
+    action=Action.VIEW_PROGRAMME,
+    prevent_initial_call=True,
+)
+def page_reasons(actor: Actor, query, _shows, _previous, _next, stored, data):
+    """One page of the reasons given, as the reader searched and paged."""
+    code = requested_code(data)
+    allowed(f"/kpi/{code}")
+    prog = programme(from_params(data))
+    if prog.spec(code) is None:  # a forged or stale code: nothing to page
+        raise PreventUpdate
+    rows = _reason_rows(prog, _reasons_found(actor, prog, code))
+    return answer(KPI_REASONS, stored, query, (), rows, _reasons_table(code))

@@ -15,6 +15,7 @@ from dashboards._access import current_actor, guarded_callback, page_layout
 from dashboards._components import field, filter_form, notice, select_field, table
 from dashboards._programme_rows import programme_tables
 from dashboards._publishing import (
+    PUBLISH_RUNNING,
     REVIEW_PUBLISH,
     REVIEW_PUBLISH_BODY,
     REVIEW_PUBLISH_NOTE,
@@ -358,8 +359,10 @@ def lock(actor: Actor, lock_clicks, unlock_clicks, period_code, reason):
     State(REVIEW_PUBLISH_PERIOD + "-chosen", "data"),
     State(REVIEW_PUBLISH_NOTE, "value"),
     action=Action.PUBLISH,
+    page="/review",
+    job=True,  # a Celery worker builds the edition when REDIS_URL is set (web/jobs.py)
     prevent_initial_call=True,
-    running=[(Output(REVIEW_PUBLISH, "disabled"), True, False)],
+    running=PUBLISH_RUNNING,
 )
 def publish(actor: Actor, clicks, period_code, note):
     """Publish the chosen quarter (dashboards/_publishing.py, services.releases.publish)."""

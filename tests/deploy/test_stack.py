@@ -290,6 +290,7 @@ def test_stack_starts_reports_and_stops_the_whole_stack(tmp_path):
         status = stack("status")
         assert status.returncode == 0, status.stdout
         assert "/readyz: 200" in status.stdout
+        assert "jobs worker: running" in status.stdout  # the background jobs
         ready = requests.get(f"{base}/readyz", timeout=30).json()
         assert [name for name, check in ready["checks"].items() if check["ok"]] == [
             "database",
