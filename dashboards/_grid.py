@@ -31,8 +31,10 @@ NOT_REPORTED_ICON = "○"
 
 CHOICE = "overview-grid-choice"  # the type of the choice buttons' pattern-matching ids
 STEP = "overview-grid-step"  # the type of the Previous and Next buttons' ids
+STEPS = "overview-grid-steps"  # Previous, where the reader is, Next: kept while the table changes
+STEPS_STATUS = "overview-grid-steps-status"
 GROUPS = ("track", "status", "sort")
-STEPS = {PREVIOUS: -1, NEXT: 1}
+MOVES = {PREVIOUS: -1, NEXT: 1}
 
 
 class GridIds(NamedTuple):
@@ -71,7 +73,7 @@ class GridChoice(NamedTuple):
             chosen["page"] = 1
         choice = cls.checked(prog, *(chosen[g] for g in (*GROUPS, "page")))
         if isinstance(pressed, dict) and pressed.get("type") == STEP:
-            step = STEPS.get(pressed.get("value"), 0)
+            step = MOVES.get(pressed.get("value"), 0)
             choice = choice._replace(page=max(1, choice.page + step))
         return choice
 
@@ -195,17 +197,17 @@ def _caption(choice: GridChoice, shown: int, total: int) -> str:
 
 def grid_table(
     prog: Programme, rows: list[GridRow], choice: GridChoice, query: str
-) -> tuple[html.Div, GridChoice]:
+) -> tuple[html.Div, GridChoice, Window | None]:
     """The grid for `choice`, a page of rows at a time when they do not fit on one, scrolling
     inside its card (a focusable region: keyboards scroll it too); with the choice in force
-    (a page past the last is the last)."""
+    (a page past the last is the last) and the page shown (None when nothing is)."""
     specs = grid_columns(prog, None if choice.track == ALL else choice.track)
     kpis = [s.code for s in specs]
     kept = filter_grid(rows, kpis, None if choice.status == ALL else choice.status)
     kept = sort_grid(kept, choice.sort, kpis, name=lambda r: localized(r, "name"))
     if not kept:
         empty = html.P(_("No ministry has a KPI in this status."), role="status")
-        return html.Div(empty, className="grid-empty"), choice._replace(page=1)
+        return html.Div(empty, className="grid-empty"), choice._replace(page=1), None
     shown = window(len(kept), choice.page)
     choice = choice._replace(page=shown.page)
     head = [
@@ -228,9 +230,7 @@ def grid_table(
         _("Ministries by KPI"),
         extra_class="grid-wrap",
     )
-    if not paged(len(kept)):
-        return table_, choice
-    return html.Div([table_, _steps(shown)]), choice
+    return table_, choice, shown
 
 
 def _grid_row(r: GridRow, prog: Programme, kpis: list[str], query: str) -> html.Tr:
@@ -248,25 +248,44 @@ def _grid_row(r: GridRow, prog: Programme, kpis: list[str], query: str) -> html.
     )
 
 
-def _steps(shown: Window) -> html.Nav:
-    """Previous, "Rows 51–100 of 1,120 (page 2 of 23)" (said as it changes) and Next."""
+def grid_steps(shown: Window | None) -> html.Nav:
+    """Previous, "Rows 51–100 of 1,120 (page 2 of 23)" (said as it changes) and Next, outside
+    the table the callback redraws, so that the keyboard stays on the button pressed; hidden
+    while the rows fit on one page."""
+    status, hidden, previous, following = step_state(shown)
     return html.Nav(
         [
-            _step(PREVIOUS, _("Previous"), _("Previous page"), shown.has_previous),
+            _step(PREVIOUS, _("Previous"), _("Previous page"), previous),
             html.P(
-                status_text(shown, shown.total),
+                status,
+                id=STEPS_STATUS,
                 className="pager-status",
                 role="status",
                 **{"aria-live": "polite", "aria-atomic": "true"},
             ),
-            _step(NEXT, _("Next"), _("Next page"), shown.has_next),
+            _step(NEXT, _("Next"), _("Next page"), following),
         ],
+        id=STEPS,
+        hidden=hidden,
         className="pager list-pager",
         **{"aria-label": _("Pages of the ministries by KPI")},
     )
 
 
-def _step(value: str, text: str, label: str, enabled: bool) -> html.Button:
+def step_state(shown: Window | None) -> tuple[str, bool, str, str]:
+    """The steps' status text, whether they are hidden, and Previous's and Next's
+    `aria-disabled`."""
+    if shown is None or not paged(shown.total):
+        return "", True, "true", "true"
+    return (
+        status_text(shown, shown.total),
+        False,
+        "false" if shown.has_previous else "true",
+        "false" if shown.has_next else "true",
+    )
+
+
+def _step(value: str, text: str, label: str, disabled: str) -> html.Button:
     """Never `disabled` (that drops the keyboard's focus on the last page): `aria-disabled`
     says it leads nowhere, and the server keeps to the last page."""
     return html.Button(
@@ -275,5 +294,5 @@ def _step(value: str, text: str, label: str, enabled: bool) -> html.Button:
         type="button",
         className="button pager-step",
         n_clicks=0,
-        **{"aria-label": label, "aria-disabled": "false" if enabled else "true"},
+        **{"aria-label": label, "aria-controls": "overview-grid", "aria-disabled": disabled},
     )

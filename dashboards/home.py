@@ -24,7 +24,18 @@ from dashboards._analytics import (
 )
 from dashboards._budget import money, pace_label, variance_text
 from dashboards._components import scroll_region, table
-from dashboards._grid import CHOICE, STEP, GridChoice, GridIds, grid_controls, grid_table
+from dashboards._grid import (
+    CHOICE,
+    STEP,
+    STEPS,
+    STEPS_STATUS,
+    GridChoice,
+    GridIds,
+    grid_controls,
+    grid_steps,
+    grid_table,
+    step_state,
+)
 from dashboards._initiatives import initiative_status, overdue_mark
 from dashboards._kpi_table import kpi_table
 from dashboards._notices import notices_region
@@ -33,6 +44,7 @@ from data.db import store_of
 from data.deadlines import quarter_deadline
 from kpis.formatting import format_figure, format_number
 from kpis.initiatives import STATUSES as INITIATIVE_STATUSES
+from kpis.paging import NEXT, PREVIOUS
 from kpis.periods import parse_period
 from kpis.status import SEVERITY, STATUSES
 from services.actors import Action, Actor, entity_scope, may
@@ -79,6 +91,10 @@ def render(actor: Actor, data):
     Output(GRID.table, "children"),
     Output(GRID.state, "data"),
     Output({"type": CHOICE, "group": ALL, "value": ALL}, "aria-pressed"),
+    Output(STEPS_STATUS, "children"),
+    Output(STEPS, "hidden"),
+    Output({"type": STEP, "value": PREVIOUS}, "aria-disabled"),
+    Output({"type": STEP, "value": NEXT}, "aria-disabled"),
     Input({"type": CHOICE, "group": ALL, "value": ALL}, "n_clicks"),
     Input({"type": STEP, "value": ALL}, "n_clicks"),
     State(GRID.state, "data"),
@@ -94,12 +110,13 @@ def regrid(actor: Actor, _clicks, _steps, chosen, data):
 
 
 def update_grid(actor: Actor, data, chosen, pressed, buttons: list) -> tuple:
-    """The grid's table, the choice now in force and each button's `aria-pressed` (a forged
-    choice falls back to the whole grid)."""
+    """The grid's table, the choice now in force, each button's `aria-pressed` (a forged
+    choice falls back to the whole grid) and the steps' status and state (`step_state`)."""
     prog = programme(from_params(data))
     choice = GridChoice.of(prog, chosen, pressed)
-    table_, choice = grid_table(prog, ministry_grid(prog, actor), choice, address(prog.scope))
-    return table_, choice._asdict(), [choice.pressed(b) for b in buttons]
+    rows = ministry_grid(prog, actor)
+    table_, choice, shown = grid_table(prog, rows, choice, address(prog.scope))
+    return table_, choice._asdict(), [choice.pressed(b) for b in buttons], *step_state(shown)
 
 
 def overview(prog: Programme, actor: Actor) -> list:
@@ -518,7 +535,7 @@ def needs_section(prog: Programme, needs: list[Need], actor: Actor, query: str):
 
 
 def grid_section(prog: Programme, actor: Actor, query: str) -> html.Section:
-    choice = GridChoice()
+    table_, choice, shown = grid_table(prog, ministry_grid(prog, actor), GridChoice(), query)
     return html.Section(
         [
             html.H2(_("Ministries by KPI"), id="overview-grid-heading"),
@@ -530,7 +547,8 @@ def grid_section(prog: Programme, actor: Actor, query: str) -> html.Section:
                 className="muted",
             ),
             grid_controls(GRID, prog, choice),
-            html.Div(grid_table(prog, ministry_grid(prog, actor), choice, query)[0], id=GRID.table),
+            html.Div(table_, id=GRID.table),
+            grid_steps(shown),
         ],
         className="card",
         **{"aria-labelledby": "overview-grid-heading"},

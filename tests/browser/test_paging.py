@@ -98,3 +98,23 @@ def test_the_kpi_page_draws_both_ends_and_pages_every_entity(page, many_server, 
     page.wait_for_selector(f"#kpi-entities-status:has-text('51–{ENTITIES}')")
     assert len(entity_names(page, "#kpi-entities-body")) == ENTITIES - 50
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_overview_grid_pages_with_the_keyboard_on_the_button_pressed(page, many_server, lang):
+    signed_in(page, many_server, lang)
+    page.goto(f"{many_server}/?period=2025-Q3")
+    status = "#overview-grid-steps-status"
+    page.wait_for_selector(f"{status}:has-text('1–50')")
+    page.wait_for_load_state("networkidle")
+    assert len(entity_names(page, "#overview-grid")) == 50
+    assert axe_violations(page) == []
+    following = page.locator("#overview-grid-steps .pager-step").nth(1)
+    following.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"{status}:has-text('51–{ENTITIES}')")
+    assert len(entity_names(page, "#overview-grid")) == ENTITIES - 50
+    # the steps are outside the redrawn table: the keyboard is still on Next, which now says so
+    assert page.evaluate("document.activeElement.getAttribute('aria-disabled')") == "true"
+    assert page.evaluate("document.activeElement.classList.contains('pager-step')")
+    assert axe_violations(page) == []

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from dashboards._grid import CHOICE, STEP
-from kpis.paging import NEXT, PAGE_SIZE, PREVIOUS
+from dashboards._grid import CHOICE, STEP, STEPS, STEPS_STATUS, step_state
+from kpis.paging import NEXT, PAGE_SIZE, PREVIOUS, window
 from tests.dashboards.test_figures import signed_in_client
 from tests.dashboards.test_paging import (  # noqa: F401 - many_app: a fixture
     ENTITIES,
@@ -51,6 +51,9 @@ def grid_call(client, stored: dict, pressed: dict) -> dict:
             {"id": GRID_TABLE, "property": "children"},
             {"id": GRID_STATE, "property": "data"},
             [{"id": c, "property": "aria-pressed"} for c in choices],
+            {"id": STEPS_STATUS, "property": "children"},
+            {"id": STEPS, "property": "hidden"},
+            *[{"id": s, "property": "aria-disabled"} for s in steps],
         ],
         "inputs": [
             [{"id": c, "property": "n_clicks", "value": 1} for c in choices],
@@ -68,6 +71,10 @@ def grid_call(client, stored: dict, pressed: dict) -> dict:
     return {
         "table": response[GRID_TABLE]["children"],
         "state": response[GRID_STATE]["data"],
+        "status": response[STEPS_STATUS]["children"],
+        "hidden": response[STEPS]["hidden"],
+        "previous": response[key(steps[0])]["aria-disabled"],
+        "next": response[key(steps[1])]["aria-disabled"],
         "size": len(answer.data),
     }
 
@@ -82,7 +89,7 @@ def ministries(tree) -> list[str]:
 
 
 def status_of(tree) -> str:
-    (status,) = components(tree, "P", className="pager-status")
+    (status,) = components(tree, id=STEPS_STATUS)
     assert status["props"]["aria-live"] == "polite"
     return text(status)
 
@@ -97,8 +104,10 @@ def test_the_overview_sends_one_page_of_ministries(office):
     first = ministries(grid)
     assert len(first) == PAGE_SIZE
     assert first == sorted(first, key=str.casefold)
-    assert status_of(grid) == f"Rows 1–50 of {ENTITIES} (page 1 of 2)"
-    (previous,) = components(grid, id=step(PREVIOUS))
+    (steps,) = components(parts, id=STEPS)
+    assert not steps["props"].get("hidden")
+    assert status_of(steps) == f"Rows 1–50 of {ENTITIES} (page 1 of 2)"
+    (previous,) = components(steps, id=step(PREVIOUS))
     assert previous["props"]["aria-disabled"] == "true"
 
 
@@ -109,9 +118,8 @@ def test_next_shows_the_rest_and_a_new_choice_starts_again(office):
     assert second["state"]["page"] == 2
     rest = ministries(second["table"])
     assert len(rest) == ENTITIES - PAGE_SIZE
-    assert status_of(second["table"]) == f"Rows 51–{ENTITIES} of {ENTITIES} (page 2 of 2)"
-    (following,) = components(second["table"], id=step(NEXT))
-    assert following["props"]["aria-disabled"] == "true"
+    assert second["status"] == f"Rows 51–{ENTITIES} of {ENTITIES} (page 2 of 2)"
+    assert (second["previous"], second["next"], second["hidden"]) == ("false", "true", False)
     beyond = grid_call(office, second["state"], step(NEXT))  # past the end: the last page
     assert beyond["state"]["page"] == 2 and ministries(beyond["table"]) == rest
     back = grid_call(office, second["state"], step(PREVIOUS))
@@ -129,3 +137,9 @@ def test_a_forged_page_falls_back_to_one_that_exists(office):
         answer = grid_call(office, stored, step(PREVIOUS))
         assert answer["state"]["page"] in (1, 2)
         assert len(ministries(answer["table"])) in (PAGE_SIZE, ENTITIES - PAGE_SIZE)
+
+
+def test_the_steps_hide_while_the_rows_fit_on_one_page():
+    assert step_state(None) == ("", True, "true", "true")  # nothing shown
+    assert step_state(window(PAGE_SIZE, 1)) == ("", True, "true", "true")
+    assert step_state(window(PAGE_SIZE + 1, 2))[1:] == (False, "false", "true")
