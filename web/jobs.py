@@ -48,6 +48,7 @@ EXTENSION = "jobs"
 TICKET = "tracker_job"  # the ticket's name in Dash's callback context (`dash.ctx.custom_data`)
 TICKET_SALT = "tracker.job.ticket"
 KEY_SALT = "tracker.job.result-key"
+JOB_OWNER = "tracker-job-owner:"  # Redis key prefix: a job's id -> the user who asked for it
 TICKET_MAX_AGE = 3600  # seconds a job may wait in the queue before its ticket is refused
 RESULT_SECONDS = 3600  # Celery's own task records expire after this
 REFUSED = "tracker job refused"
@@ -92,6 +93,17 @@ class TrackerJobs(dash.CeleryManager):
             return self.keys.loads(key).get("user")
         except (BadData, AttributeError):
             return None
+
+    def call_job_fn(self, key, job_fn, args, context) -> str:
+        """Queue the job and note whose it is: Dash ends any job whose id a request names
+        (`job`, `oldJob`), so a request may name only its user's own jobs (`owns_job`)."""
+        job = super().call_job_fn(key, job_fn, args, context)
+        self.handle.backend.set(JOB_OWNER + job, str(_user_id()))  # expires with the results
+        return job
+
+    def owns_job(self, job: str, user_id: int | None) -> bool:
+        owner = self.handle.backend.get(JOB_OWNER + job) if job else None
+        return owner is not None and user_id is not None and owner.decode() == str(user_id)
 
 
 def init_app(server: Flask, redis_url: str | None) -> TrackerJobs | None:
@@ -162,6 +174,9 @@ def _in_request(dispatch: Callable, manager: TrackerJobs, admitted: Callable, na
         key = request.args.get("cacheKey")
         if key is not None and not _owns(manager, key, actor):
             refuse(403, callback=name, job="another user's result")
+        named = [*request.args.getlist("job"), *request.args.getlist("oldJob")]
+        if any(not manager.owns_job(job, getattr(actor, "user_id", None)) for job in named):
+            refuse(403, callback=name, job="another user's job")  # Dash would end it
         if key is None:
             context = kwargs["callback_context"]
             context.custom_data[TICKET] = ticket(name)

@@ -377,6 +377,25 @@ def test_a_result_key_is_its_owners_only(stack):
     assert _content(_result(office, stack.base, EXPORT_CSV, job))  # the office still gets it
 
 
+def test_a_job_may_be_ended_by_its_owner_only(stack):
+    """Dash ends the jobs a request names (`oldJob`; `job` once the asker's result is ready):
+    the committee naming the office's job is refused, and the office still gets its file."""
+    office = stack.sign_in("supervisor", "/completeness")
+    committee = stack.sign_in("committee", "/completeness")
+    theirs = _start_job(office, stack.base, EXPORT_CSV)
+    own = _start_job(committee, stack.base, EXPORT_CSV)
+    _result(committee, stack.base, EXPORT_CSV, {**own})
+    url = f"{stack.base}/_dash-update-component"
+    as_old = committee.post(url, params={"oldJob": theirs["job"]}, json=EXPORT_CSV, timeout=30)
+    assert as_old.status_code == 403
+    mixed = {"cacheKey": own["cacheKey"], "job": theirs["job"]}
+    assert committee.post(url, params=mixed, json=EXPORT_CSV, timeout=30).status_code == 403
+    assert _content(_result(office, stack.base, EXPORT_CSV, theirs))
+    again = _start_job(committee, stack.base, EXPORT_CSV)  # its own old job: allowed
+    answer = committee.post(url, params={"oldJob": again["job"]}, json=EXPORT_CSV, timeout=30)
+    assert answer.status_code == 200
+
+
 # the app with REDIS_URL, in a process of its own: its callback map after Dash set it up
 CALLBACK_MAP = """
 import json, re, sys
