@@ -9,7 +9,7 @@ from dash import dcc, html
 from flask_babel import gettext as _
 
 from dashboards._components import scroll_region
-from dashboards._pager import status_text
+from dashboards._pager import _step_button, status_text
 from dashboards._text import KPI_STATUS_ICONS, kpi_status, kpi_status_word, localized, ltr
 from kpis.paging import NEXT, PREVIOUS, Window, paged, window
 from kpis.status import ACHIEVED, AT_RISK, NO_TARGET, OFF_TRACK, ON_TRACK
@@ -33,6 +33,7 @@ CHOICE = "overview-grid-choice"  # the type of the choice buttons' pattern-match
 STEP = "overview-grid-step"  # the type of the Previous and Next buttons' ids
 STEPS = "overview-grid-steps"  # Previous, where the reader is, Next: kept while the table changes
 STEPS_STATUS = "overview-grid-steps-status"
+GRID = "overview-grid"  # the table the steps redraw
 GROUPS = ("track", "status", "sort")
 MOVES = {PREVIOUS: -1, NEXT: 1}
 
@@ -253,9 +254,12 @@ def grid_steps(shown: Window | None) -> html.Nav:
     the table the callback redraws, so that the keyboard stays on the button pressed; hidden
     while the rows fit on one page."""
     status, hidden, previous, following = step_state(shown)
+    previous, following = previous == "false", following == "false"  # enabled
     return html.Nav(
         [
-            _step(PREVIOUS, _("Previous"), _("Previous page"), previous),
+            _step_button(
+                {"type": STEP, "value": PREVIOUS}, _("Previous"), _("Previous page"), GRID, previous
+            ),
             html.P(
                 status,
                 id=STEPS_STATUS,
@@ -263,7 +267,7 @@ def grid_steps(shown: Window | None) -> html.Nav:
                 role="status",
                 **{"aria-live": "polite", "aria-atomic": "true"},
             ),
-            _step(NEXT, _("Next"), _("Next page"), following),
+            _step_button({"type": STEP, "value": NEXT}, _("Next"), _("Next page"), GRID, following),
         ],
         id=STEPS,
         hidden=hidden,
@@ -282,17 +286,4 @@ def step_state(shown: Window | None) -> tuple[str, bool, str, str]:
         False,
         "false" if shown.has_previous else "true",
         "false" if shown.has_next else "true",
-    )
-
-
-def _step(value: str, text: str, label: str, disabled: str) -> html.Button:
-    """Never `disabled` (that drops the keyboard's focus on the last page): `aria-disabled`
-    says it leads nowhere, and the server keeps to the last page."""
-    return html.Button(
-        text,
-        id={"type": STEP, "value": value},
-        type="button",
-        className="button pager-step",
-        n_clicks=0,
-        **{"aria-label": label, "aria-controls": "overview-grid", "aria-disabled": disabled},
     )
