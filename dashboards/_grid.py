@@ -152,11 +152,15 @@ def not_reported() -> html.Span:
     )
 
 
-def grid_cell(row: GridRow, kpi: str) -> html.Td:
+def grid_cell(row: GridRow, kpi: str, chips: dict[str | None, html.Span]) -> html.Td:
+    """A cell: its status chip (`chips`: one per status, made once per grid and drawn in
+    every cell of that status; a page of 50 rows has 750 cells)."""
     if kpi not in row.cells:
         return html.Td(_("Not assigned"), className="muted grid-cell")
     status = row.cells[kpi]
-    return html.Td(not_reported() if status is None else kpi_status(status), className="grid-cell")
+    if status not in chips:
+        chips[status] = not_reported() if status is None else kpi_status(status)
+    return html.Td(chips[status], className="grid-cell")
 
 
 def kpi_header(spec, query: str) -> html.Th:
@@ -218,7 +222,8 @@ def grid_table(
         html.Th(_("KPIs off track"), scope="col"),
         *[kpi_header(s, query) for s in specs],
     ]
-    body = [_grid_row(r, prog, kpis, query) for r in shown.rows(kept)]
+    chips: dict[str | None, html.Span] = {}
+    body = [_grid_row(r, prog, kpis, query, chips) for r in shown.rows(kept)]
     table_ = scroll_region(
         html.Table(
             [
@@ -234,7 +239,7 @@ def grid_table(
     return table_, choice, shown
 
 
-def _grid_row(r: GridRow, prog: Programme, kpis: list[str], query: str) -> html.Tr:
+def _grid_row(r: GridRow, prog: Programme, kpis: list[str], query: str, chips: dict) -> html.Tr:
     return html.Tr(
         [
             html.Th(
@@ -244,7 +249,7 @@ def _grid_row(r: GridRow, prog: Programme, kpis: list[str], query: str) -> html.
             html.Td("—" if r.score is None else f"{r.score:.1f}", className="num"),
             html.Td(rank_text(r, prog), className="num"),
             html.Td(str(r.count(OFF_TRACK, kpis)), className="num"),
-            *[grid_cell(r, k) for k in kpis],
+            *[grid_cell(r, k, chips) for k in kpis],
         ]
     )
 

@@ -24,15 +24,11 @@ from dashboards._analytics import (
 from dashboards._components import table
 from dashboards._pager import PagerIds, Row, answer, dependencies, pager
 from dashboards._text import CELL_ICONS, cell_word, localized, ltr, percent
-from data import analytics as queries
-from data.cycles import cycle_of
+from data.cache import results_of
 from data.db import store_of
-from data.deadlines import deadlines_of
-from data.queries import kpi_specs
 from kpis.completeness import MISSING, NOT_EXPECTED, tally
 from kpis.paging import ALL as SHOW_ALL
 from kpis.paging import GAPS, has_gap, paged
-from kpis.periods import quarters
 from services.actors import Action, Actor, Role, may
 from services.exports import (
     CSV_TYPE,
@@ -42,8 +38,7 @@ from services.exports import (
     excel_bytes,
     figures_table,
 )
-from services.overview import reporting_cell
-from services.programme import revision_standings
+from services.overview import reporting
 from web import jobs
 from web.i18n import language
 
@@ -218,32 +213,16 @@ class Grid(NamedTuple):
 
 def reporting_grid(actor: Actor, data) -> Grid:
     """Every entity's last quarters (the whole matrix: a page of it is drawn, the totals are
-    over all of it)."""
+    over all of it); an entity team's own row only."""
     scope = from_params(data)
-    with store_of(current_app).session() as db:
-        cycle = cycle_of(db, scope.as_of)  # the quarters and KPIs of the as-of quarter's cycle
-        first = cycle.start_year if cycle else scope.as_of.year
-        shown = [q for q in quarters(first, scope.as_of.year) if q <= scope.as_of]
-        shown = shown[-SHOWN_QUARTERS:]
-        specs = kpi_specs(db, cycle.code if cycle else None)
-        assigned = queries.assignments(db, cycle.code if cycle else None)
-        entities = queries.entities(db, deactivated=True)
-        received = {(r.entity, r.period): r for r in queries.received(db)}
-        standings = revision_standings(db, [q.code for q in shown])
-        due = deadlines_of(db, shown)
+    found = reporting(store_of(current_app), results_of(current_app), scope.as_of, SHOWN_QUARTERS)
+    entities = found.entities
     if actor.role is Role.ENTITY:
         entities = [e for e in entities if e.code == actor.entity_code]
-    today = date.today()
-    matrix = {
-        e.code: [
-            reporting_cell(e.code, q, specs, assigned, received, today, due[q.code]) for q in shown
-        ]
-        for e in entities
-    }
     # an entity not expected in any quarter shown (added later, deactivated before) is left out
-    entities = [e for e in entities if any(c.state != NOT_EXPECTED for c in matrix[e.code])]
-    notes = {key: _official_note(standing) for key, standing in standings.items()}
-    return Grid(entities, shown, matrix, notes, due)
+    entities = [e for e in entities if any(c.state != NOT_EXPECTED for c in found.matrix[e.code])]
+    notes = {key: _official_note(standing) for key, standing in found.standings.items()}
+    return Grid(entities, found.shown, found.matrix, notes, found.due)
 
 
 def _official_note(standing) -> str:

@@ -55,7 +55,7 @@ from services.overview import (
     WholeProgramme,
     headline,
     ministry_grid,
-    quarter_completeness,
+    programme_completeness,
     track_codes,
     what_it_would_take,
     whole_programme,
@@ -123,7 +123,7 @@ def overview(prog: Programme, actor: Actor) -> list:
     query = address(prog.scope)
     own = entity_scope(actor, None, Action.VIEW_PROGRAMME)  # an entity team's own; None: all
     with store_of(current_app).session() as db:
-        received = quarter_completeness(db, prog.scope.as_of.code, own)
+        received = programme_completeness(db, prog, own)
         whole = whole_programme(db, prog)
     parts = [
         headline_section(prog, headline(prog, received), own is not None, query),

@@ -453,6 +453,12 @@ def comparison_rows(prog: Programme, code: str) -> list[Row]:
     spec = prog.spec(code)
     pictures = prog.entity_pictures(code)
     names = prog.entity_names
+    chips: dict[str, html.Span] = {}
+
+    def chip(status: str) -> html.Span:  # one per status, drawn in every row of that status
+        if status not in chips:
+            chips[status] = kpi_status(status)
+        return chips[status]
 
     def texts(entity: str) -> tuple[str, ...]:
         row = names.get(entity)
@@ -466,7 +472,7 @@ def comparison_rows(prog: Programme, code: str) -> list[Row]:
                 entity_label(prog, e),
                 format_figure(p.value, spec.unit),
                 format_figure(p.expected, spec.unit),
-                kpi_status(p.status),
+                chip(p.status),
             ],
         )
         for e, p in ranked(prog, code)
@@ -479,7 +485,7 @@ def comparison_rows(prog: Programme, code: str) -> list[Row]:
                 entity_label(prog, e),
                 invalid_word(),
                 format_figure(pictures[e].expected, spec.unit),
-                kpi_status(pictures[e].status),
+                chip(pictures[e].status),
             ],
         )
         for e in invalid_entities(prog, code)
@@ -488,7 +494,7 @@ def comparison_rows(prog: Programme, code: str) -> list[Row]:
         Row(
             texts(e),
             frozenset({NO_FIGURE}),
-            [entity_label(prog, e), not_reported_cell(word), "", kpi_status("no_data")],
+            [entity_label(prog, e), not_reported_cell(word), "", chip("no_data")],
         )
         for e, word in not_reported(prog, code).items()
     ]

@@ -437,9 +437,11 @@ class Received:
     figures: int
 
 
-def received(session: Session) -> list[Received]:
-    """Per entity and quarter, the current (or last) non-refused submission's status, the time
-    of the first non-refused upload, and how many figures the current one holds."""
+def received(session: Session, periods: Collection[str] | None = None) -> list[Received]:
+    """Per entity and quarter (of `periods`, codes, when given), the current (or last)
+    non-refused submission's status, the time of the first non-refused upload, and how many
+    figures the current one holds (counted for the current submissions only, from the index
+    on observations' submission: not a count of every observation)."""
     first = (
         select(
             Submission.entity_id,
@@ -448,15 +450,21 @@ def received(session: Session) -> list[Received]:
         )
         .where(Submission.status != "rejected")
         .group_by(Submission.entity_id, Submission.period_id)
-        .subquery()
     )
+    current = Submission.is_current & (Submission.status != "rejected")
+    if periods is not None:
+        chosen = select(Period.id).where(Period.code.in_(sorted(periods)))
+        first = first.where(Submission.period_id.in_(chosen))
+        current = current & Submission.period_id.in_(chosen)
+    first = first.subquery()
     counted = (
-        select(Observation.submission_id, func.count().label("n"))
-        .group_by(Observation.submission_id)
-        .subquery()
+        select(func.count())
+        .where(Observation.submission_id == Submission.id)
+        .correlate(Submission)
+        .scalar_subquery()
     )
     rows = session.execute(
-        select(Entity.code, Period.code, Submission.status, first.c.first, counted.c.n)
+        select(Entity.code, Period.code, Submission.status, first.c.first, counted)
         .join(Entity, Submission.entity_id == Entity.id)
         .join(Period, Submission.period_id == Period.id)
         .join(
@@ -464,7 +472,6 @@ def received(session: Session) -> list[Received]:
             (first.c.entity_id == Submission.entity_id)
             & (first.c.period_id == Submission.period_id),
         )
-        .outerjoin(counted, counted.c.submission_id == Submission.id)
-        .where(Submission.is_current, Submission.status != "rejected")
+        .where(current)
     )
     return [Received(e, p, s, f, n or 0) for e, p, s, f, n in rows]

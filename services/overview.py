@@ -13,16 +13,19 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from data import analytics as queries
-from data.cycles import cycle_code_of
-from data.deadlines import quarter_deadline
+from data.cache import ResultCache
+from data.cycles import cycle_code_of, cycle_of
+from data.db import Store
+from data.deadlines import deadlines_of, overrides, quarter_deadline
 from data.queries import kpi_specs
 from kpis.aggregate import Figure
 from kpis.analysis import Picture, Standing, target_period
 from kpis.completeness import NOT_EXPECTED, Cell, Tally, cell_state, on_time, tally
 from kpis.expected import entity_expected
 from kpis.forecast import LIKELY, MET, NOT_MET, UNLIKELY
-from kpis.periods import PeriodCode, parse_period, reporting_period
+from kpis.periods import PeriodCode, parse_period, quarters, reporting_period
 from kpis.prescriptive import entity_gaps, gain_per_quarter, heaviest, quarters_left, shares
+from kpis.revisions import RevisionStanding
 from kpis.spec import KpiSpec
 from kpis.status import AT_RISK, OFF_TRACK, SEVERITY, STATUSES
 from services.actors import Action, Actor, entity_scope, may
@@ -30,7 +33,7 @@ from services.api_view import coverage
 from services.budget import BudgetPicture, budget_picture
 from services.initiatives import InitiativesPicture, initiatives_picture
 from services.procedures import ProceduresPicture, procedures_picture
-from services.programme import Programme
+from services.programme import Programme, revision_standings
 
 OFF_PATH = (OFF_TRACK, AT_RISK)
 FORECASTABLE = (LIKELY, UNLIKELY, MET, NOT_MET)
@@ -150,7 +153,7 @@ def quarter_tally(
         for e in queries.entities(session, deactivated=True)
         if entity is None or e.code == entity
     ]
-    received = {(r.entity, r.period): r for r in queries.received(session)}
+    received = {(r.entity, r.period): r for r in queries.received(session, [period_code])}
     day = today or date.today()
     due_day = quarter_deadline(session, quarter)
     return tally(
@@ -164,6 +167,62 @@ def quarter_completeness(
     """(received, expected) KPI figures of the quarter; (0, 0) before its deadline has passed."""
     counted = quarter_tally(session, period_code, entity, today)
     return counted.received, counted.expected
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """Every entity's last `shown` quarters as /completeness draws them, for whoever may see
+    them all (a page keeps an entity team's own row): each entity's cells, the revisions on
+    their way (services.programme.revision_standings) and each quarter's deadline."""
+
+    entities: list[queries.NamedRow]
+    shown: list[PeriodCode]
+    matrix: dict[str, list[Cell]]
+    standings: dict[tuple[str, str], RevisionStanding]
+    due: dict[str, date]
+
+
+def reporting(
+    store: Store, cache: ResultCache, as_of: PeriodCode, count: int, today: date | None = None
+) -> Reporting:
+    """The last `count` quarters up to `as_of` (of its cycle), computed once per version of the
+    data, day and set of deadlines (the office may move one without a submission)."""
+    day = today or date.today()
+    with store.session() as db:
+        deadlines = tuple(sorted(overrides(db).items()))
+        key = ("reporting", queries.data_version(db), as_of, count, day, deadlines)
+    return cache.get_or_make(key, lambda: _reporting(store, as_of, count, day))
+
+
+def _reporting(store: Store, as_of: PeriodCode, count: int, day: date) -> Reporting:
+    with store.session() as db:
+        cycle = cycle_of(db, as_of)  # the quarters and KPIs of the as-of quarter's cycle
+        first = cycle.start_year if cycle else as_of.year
+        shown = [q for q in quarters(first, as_of.year) if q <= as_of][-count:]
+        specs = kpi_specs(db, cycle.code if cycle else None)
+        assigned = queries.assignments(db, cycle.code if cycle else None)
+        entities = queries.entities(db, deactivated=True)
+        codes = [q.code for q in shown]
+        received = {(r.entity, r.period): r for r in queries.received(db, codes)}
+        standings = revision_standings(db, codes)
+        due = deadlines_of(db, shown)
+    matrix = {
+        e.code: [
+            reporting_cell(e.code, q, specs, assigned, received, day, due[q.code]) for q in shown
+        ]
+        for e in entities
+    }
+    return Reporting(entities, shown, matrix, standings, due)
+
+
+def programme_completeness(
+    session: Session, prog: Programme, entity: str | None = None
+) -> tuple[int, int]:
+    """`quarter_completeness` at `prog`'s as-of quarter, remembered with the programme for the
+    day and the deadline in force (the office may move a deadline without a submission)."""
+    quarter = prog.scope.as_of
+    key = ("quarter_completeness", entity, date.today(), quarter_deadline(session, quarter))
+    return prog.remember(key, lambda: quarter_completeness(session, quarter.code, entity))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,11 +263,16 @@ def cell_status(pic: Picture | Standing | None) -> str | None:
 def ministry_grid(prog: Programme, actor: Actor | None = None) -> list[GridRow]:
     """One row per active entity (those `actor` may see the figures of, when given), in code
     order; the pages and the report sort and filter it."""
+    rows = prog.remember("ministry_grid", lambda: _grid_rows(prog))
+    if actor is None:
+        return rows
+    return [r for r in rows if may(actor, Action.VIEW_ENTITY_FIGURES, r.entity_code)]
+
+
+def _grid_rows(prog: Programme) -> list[GridRow]:
     columns = grid_kpis(prog)
     rows = []
     for code, names in prog.entity_names.items():
-        if actor is not None and not may(actor, Action.VIEW_ENTITY_FIGURES, code):
-            continue
         cells = {
             spec.code: cell_status(prog.standings(spec.code).get(code))
             for spec in columns
@@ -311,11 +375,14 @@ def need(prog: Programme, spec: KpiSpec, actor: Actor | None = None) -> Need | N
     period = pic.current.period
     left = quarters_left(prog.scope.as_of, settles)
     gaps = (
-        entity_gaps(
-            spec.aggregation,
-            current_figures(prog, spec, period),
-            pic.expected,
-            lower_is_better=spec.lower_is_better,
+        prog.remember(
+            ("entity_gaps", spec.code),
+            lambda: entity_gaps(
+                spec.aggregation,
+                current_figures(prog, spec, period),
+                pic.expected,
+                lower_is_better=spec.lower_is_better,
+            ),
         )
         if spec.scope == "entity" and pic.expected is not None
         else {}
@@ -370,8 +437,11 @@ class WholeProgramme:
 
 
 def whole_programme(session: Session, prog: Programme) -> WholeProgramme:
+    """The initiatives and the procedures are remembered with the programme (they change only
+    with a submission, which makes a new version of the data); the budget is read each time
+    (the office's allocations change it without one)."""
     return WholeProgramme(
-        initiatives_picture(session, prog.scope),
-        procedures_picture(session, prog),
+        prog.remember("initiatives_picture", lambda: initiatives_picture(session, prog.scope)),
+        prog.remember("procedures_picture", lambda: procedures_picture(session, prog)),
         budget_picture(session, prog.scope),
     )

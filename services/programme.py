@@ -8,10 +8,11 @@ import hashlib
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,6 +47,8 @@ from kpis.revisions import RevisionStanding, revision_standing
 from kpis.score import entity_score, ranks
 from kpis.spec import KpiSpec
 from services.actors import Action, Actor, Role, require
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -220,9 +223,22 @@ class Programme:
     _pictures: dict[str, dict[str, Picture]] = field(default_factory=dict)
     _entity_pictures: dict[str, dict[str, Picture]] = field(default_factory=dict)
     _standings: dict[str, dict[str, Standing]] = field(default_factory=dict)
+    _remembered: dict[Hashable, Any] = field(default_factory=dict)
 
     def spec(self, code: str) -> KpiSpec | None:
         return next((s for s in self.specs if s.code == code), None)
+
+    def remember(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What `make` gives, made once per programme: a programme is one version of the data
+        at one scope (`programme`), so whatever is drawn from that alone (the overview's parts,
+        read from the store or computed from every entity's figures) is remembered with it,
+        and a page shown again does not compute it again. `key` names what is made and what
+        else it depends on (an entity, the day). Safe between threads: at worst two make it."""
+        if key not in self._remembered:
+            made = make()
+            # copy on write: a Programme is shared by the threads of a worker
+            self._remembered = {**self._remembered, key: made}
+        return self._remembered[key]
 
     def entity_pictures(self, code: str) -> dict[str, Picture]:
         """Entity code -> picture of KPI `code` (entity-scoped KPIs only)."""

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from data.audit import verify_chain
+from data.cache import ResultCache
 from data.db import Store
 from data.deadlines import quarter_deadline
 from data.models import AuditEvent, Entity, Period, Submission, User
@@ -17,6 +18,7 @@ from kpis.periods import parse_period
 from reports.content import quarter_cells
 from services.actors import Actor, Denied
 from services.deadlines import DeadlineError, quarter_deadlines, set_deadline
+from services.overview import reporting
 from tests.conftest import ROLE_USERS
 
 Q2 = parse_period("2025-Q2")
@@ -121,3 +123,29 @@ def test_a_locked_quarter_keeps_its_deadline(store):
 def test_only_the_office_sets_deadlines(store, role):
     with pytest.raises(Denied):
         change(store, role, date(2025, 8, 20))
+
+
+def test_the_remembered_reporting_grid_follows_a_moved_deadline(store):
+    """/completeness computes its matrix once per version of the data (services.overview
+    .reporting); a deadline the office moves, with no submission, is seen at once."""
+    moh_submits(store, datetime(2025, 8, 10, 9))
+    cache = ResultCache()
+
+    def moh_state_remembered() -> str:
+        return reporting(store, cache, Q2, 1, date(2025, 10, 1)).matrix["MOH"][0].state
+
+    assert moh_state_remembered() == "late"
+    assert moh_state_remembered() == "late" and len(cache) == 1  # remembered, not recomputed
+    change(store, "supervisor", date(2025, 8, 20), "Eid holidays: two weeks more")
+    assert moh_state_remembered() == "submitted"
+    with store.transaction() as db:  # a new version of the data: another entity's file
+        db.add(
+            Submission(
+                entity_id=db.scalar(select(Entity.id).where(Entity.code == "MOF")),
+                period_id=db.scalar(select(Period.id).where(Period.code == "2025-Q2")),
+                status="submitted",
+                is_current=True,
+                submitted_at=datetime(2025, 8, 25, 9),
+            )
+        )
+    assert reporting(store, cache, Q2, 1, date(2025, 10, 1)).matrix["MOF"][0].state == "late"
