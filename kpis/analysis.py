@@ -32,9 +32,10 @@ class Observed:
     denominator: float | None = None
     approved: bool = True
 
-    @property
+    @cached_property
     def reading(self) -> Reading:
-        """The figure as kpis.values reads it: usable, absent, or invalid (and left out)."""
+        """The figure as kpis.values reads it: usable, absent, or invalid (and left out); read
+        once per figure (a page's standings ask it several times)."""
         return read_figure(self.value, self.numerator, self.denominator)
 
     @property

@@ -75,4 +75,9 @@ def expected_entities(
 ) -> set[str]:
     """The entities expected to report KPI `kpi` for `period`."""
     spans = _spans(assigned)
-    return {e for e in assigned.get(kpi, ()) if is_expected(spans.get(e), period)}
+    # most entities have no span (always expected): no call for them
+    return {
+        e
+        for e in assigned.get(kpi, ())
+        if (span := spans.get(e)) is None or is_expected(span, period)
+    }
