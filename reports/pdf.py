@@ -1,7 +1,7 @@
 """The committee report as PDF, one per language: the content gathered once (reports.content), laid
 out by the Jinja2 templates in reports/templates with reports/report.css, and printed to A4 by ONE
-headless Chromium for every language (Playwright). Arabic is right to left in the bundled Noto
-Sans Arabic, embedded in the page, so its text is shaped and extracts in logical order; charts are
+headless Chromium for every language (Playwright). Arabic is right to left in bundled fonts
+embedded in the page (font_faces), so its text is shaped and extracts in logical order; charts are
 inline SVG with their text."""
 
 from __future__ import annotations
@@ -235,17 +235,37 @@ def percent_of(part: int, whole: int) -> str:
     return format_figure(100 * part / whole, "percent") if whole else "—"
 
 
+# Where the report sets Arabic in Noto Naskh Arabic: the Arabic letters, and the spaces between
+# Arabic words (a word per font run would make some extractors, MuPDF's, lose the line's order).
+NASKH_RANGE = "U+0020, U+00A0, U+0600-06FF, U+0750-077F, U+08A0-08FF, U+200C-200D, U+FB50-FEFF"
+# Noto Naskh's letters are smaller than Noto Sans's at one font size (alef 671 against 714 units)
+NASKH_SIZE = "106%"
+WEIGHTS = ((400, "Regular"), (700, "Bold"))
+
+
 @cache
 def font_faces() -> str:
-    """@font-face rules embedding the bundled Noto Sans Arabic (so every machine prints alike)."""
-    rules = []
-    for weight, name in ((400, "Regular"), (700, "Bold")):
-        data = base64.b64encode((FONTS / f"NotoSansArabic-{name}.ttf").read_bytes()).decode()
-        rules.append(
-            f'@font-face {{ font-family: "Report Arabic"; font-weight: {weight}; '
-            f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}'
-        )
+    """@font-face rules embedding the bundled fonts as one family (so every machine prints alike):
+    Noto Naskh Arabic for the Arabic letters, Noto Sans Arabic for digits and punctuation, as on
+    the pages. Not Noto Sans Arabic's letters: it draws lam-alef (لا) as ONE glyph standing for
+    two letters, and `pdftotext` (poppler), reversing a right-to-left line, does not reverse the
+    letters inside a glyph, so every word with lam-alef came out with the two swapped
+    ("اإللكترونية"). Noto Naskh draws it as two joined glyphs, lam and alef, one per letter;
+    the bundled files have its marks moved for poppler's sake (reports.fontmarks). The Naskh
+    rules come last: where ranges overlap, the last rule wins."""
+    naskh = f"unicode-range: {NASKH_RANGE}; size-adjust: {NASKH_SIZE}; "
+    rules = [face("NotoSansArabic", weight, style, "") for weight, style in WEIGHTS]
+    rules += [face("NotoNaskhArabic", weight, style, naskh) for weight, style in WEIGHTS]
     return "\n".join(rules)
+
+
+def face(font: str, weight: int, style: str, descriptors: str) -> str:
+    """One @font-face rule of the family "Report Arabic": a bundled font inline (base64)."""
+    data = base64.b64encode((FONTS / f"{font}-{style}.ttf").read_bytes()).decode()
+    return (
+        f'@font-face {{ font-family: "Report Arabic"; font-weight: {weight}; {descriptors}'
+        f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}'
+    )
 
 
 __all__ = ["KpiLine", "render_html", "render_pdfs"]
