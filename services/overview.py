@@ -263,7 +263,7 @@ def cell_status(pic: Picture | Standing | None) -> str | None:
 def ministry_grid(prog: Programme, actor: Actor | None = None) -> list[GridRow]:
     """One row per active entity (those `actor` may see the figures of, when given), in code
     order; the pages and the report sort and filter it."""
-    rows = prog.remember("ministry_grid", lambda: _grid_rows(prog))
+    rows = prog.remember("ministry_grid", lambda: _grid_rows(prog), shared=True)
     if actor is None:
         return rows
     return [r for r in rows if may(actor, Action.VIEW_ENTITY_FIGURES, r.entity_code)]
@@ -367,26 +367,42 @@ def current_figures(prog: Programme, spec: KpiSpec, period: PeriodCode) -> list[
     ]
 
 
-def need(prog: Programme, spec: KpiSpec, actor: Actor | None = None) -> Need | None:
+def off_path(prog: Programme, spec: KpiSpec) -> bool:
+    """Whether the KPI's national figure is off its path (off track or at risk) with a target
+    and a period that settles it: what "what it would take" lists."""
     pic = prog.national[spec.code]
-    settles = settling_period(spec)
-    if pic.status not in OFF_PATH or pic.value is None or spec.target is None or not settles:
-        return None
-    period = pic.current.period
-    left = quarters_left(prog.scope.as_of, settles)
-    gaps = (
-        prog.remember(
-            ("entity_gaps", spec.code),
-            lambda: entity_gaps(
+    return bool(
+        pic.status in OFF_PATH
+        and pic.value is not None
+        and spec.target is not None
+        and settling_period(spec)
+    )
+
+
+def every_gap(prog: Programme) -> dict[str, dict[str, float]]:
+    """KPI code -> each entity's gap on the national figure (kpis.prescriptive.entity_gaps), of
+    the entity-scoped KPIs off their path."""
+    found = {}
+    for spec in prog.specs:
+        pic = prog.national[spec.code]
+        if off_path(prog, spec) and spec.scope == "entity" and pic.expected is not None:
+            found[spec.code] = entity_gaps(
                 spec.aggregation,
-                current_figures(prog, spec, period),
+                current_figures(prog, spec, pic.current.period),
                 pic.expected,
                 lower_is_better=spec.lower_is_better,
-            ),
-        )
-        if spec.scope == "entity" and pic.expected is not None
-        else {}
-    )
+            )
+    return found
+
+
+def need(prog: Programme, spec: KpiSpec, actor: Actor | None = None) -> Need | None:
+    if not off_path(prog, spec):
+        return None
+    pic = prog.national[spec.code]
+    settles = settling_period(spec)
+    period = pic.current.period
+    left = quarters_left(prog.scope.as_of, settles)
+    gaps = prog.remember("entity_gaps", lambda: every_gap(prog), shared=True).get(spec.code, {})
     return Need(
         spec.code,
         pic.status,
@@ -442,6 +458,6 @@ def whole_programme(session: Session, prog: Programme) -> WholeProgramme:
     (the office's allocations change it without one)."""
     return WholeProgramme(
         prog.remember("initiatives_picture", lambda: initiatives_picture(session, prog.scope)),
-        prog.remember("procedures_picture", lambda: procedures_picture(session, prog)),
+        procedures_picture(session, prog),
         budget_picture(session, prog.scope),
     )

@@ -74,7 +74,12 @@ class ProceduresPicture:
 
 
 def procedures_picture(session: Session, prog: Programme) -> ProceduresPicture:
-    """The procedures at `prog.scope` (read the plan from the store, the counts from `prog`)."""
+    """The procedures at `prog.scope` (read the plan from the store, the counts from `prog`),
+    made once per programme: it reads every figure of the KPI that counts them."""
+    return prog.remember("procedures_picture", lambda: _procedures_picture(session, prog))
+
+
+def _procedures_picture(session: Session, prog: Programme) -> ProceduresPicture:
     scope = prog.scope
     plan_rows = procedures_plan(session, cycle_code_of(session, scope.as_of))
     if not plan_rows:

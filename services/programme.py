@@ -224,21 +224,46 @@ class Programme:
     _entity_pictures: dict[str, dict[str, Picture]] = field(default_factory=dict)
     _standings: dict[str, dict[str, Standing]] = field(default_factory=dict)
     _remembered: dict[Hashable, Any] = field(default_factory=dict)
+    # (the result cache, the data's version) this programme came from: `share_through`
+    _shared: tuple[ResultCache, tuple] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        """Pickled (into Redis) without what belongs to this process: the cache it came from
+        and what it remembered."""
+        state = self.__dict__.copy()
+        state.update(_shared=None, _remembered={})
+        return state
+
+    def share_through(self, cache: ResultCache, version: tuple) -> None:
+        """Parts remembered `shared` go through `cache` (Redis when set): one worker makes them
+        for every worker and machine, as it made the programme."""
+        if self._shared is None:
+            self._shared = (cache, version)
 
     def spec(self, code: str) -> KpiSpec | None:
         return next((s for s in self.specs if s.code == code), None)
 
-    def remember(self, key: Hashable, make: Callable[[], T]) -> T:
+    def remember(self, key: Hashable, make: Callable[[], T], *, shared: bool = False) -> T:
         """What `make` gives, made once per programme: a programme is one version of the data
         at one scope (`programme`), so whatever is drawn from that alone (the overview's parts,
         read from the store or computed from every entity's figures) is remembered with it,
         and a page shown again does not compute it again. `key` names what is made and what
-        else it depends on (an entity, the day). Safe between threads: at worst two make it."""
+        else it depends on (an entity, the day). `shared`: made once for every worker (through
+        the result cache, `share_through`), for what is dear to make from every entity's
+        figures. Safe between threads: at worst two make it."""
         if key not in self._remembered:
-            made = make()
+            made = self._made_once(key, make) if shared else make()
             # copy on write: a Programme is shared by the threads of a worker
             self._remembered = {**self._remembered, key: made}
         return self._remembered[key]
+
+    def _made_once(self, key: Hashable, make: Callable[[], T]) -> T:
+        """Through Redis only (kept here in `_remembered`, not in the cache's own bounded list,
+        where parts would push programmes out)."""
+        shared = self._shared[0].shared if self._shared else None
+        if shared is None:
+            return make()
+        return shared.get_or_make(("programme_part", self._shared[1], self.scope, key), make)
 
     def entity_pictures(self, code: str) -> dict[str, Picture]:
         """Entity code -> picture of KPI `code` (entity-scoped KPIs only)."""
@@ -307,7 +332,10 @@ class Programme:
     @cached_property
     def scores(self) -> dict[str, float | None]:
         """Every entity's score from the figures everybody may rank on (approved ones, unless
-        the office includes those awaiting approval)."""
+        the office includes those awaiting approval); made once for every worker."""
+        return self.remember("scores", self._scores, shared=True)
+
+    def _scores(self) -> dict[str, float | None]:
         per_entity: dict[str, list[float | None]] = {e: [] for e in self.entity_names}
         every = self.standing_figures
         for spec in self.specs:
@@ -344,7 +372,11 @@ class Programme:
     @cached_property
     def changes(self) -> dict[str, Change]:
         """KPI code -> its national figure in its last two periods due, like for like (over the
-        entities reported in both: kpis.changes); KPIs with nothing to compare are absent."""
+        entities reported in both: kpis.changes); KPIs with nothing to compare are absent. Made
+        once for every worker."""
+        return self.remember("changes", self._changes, shared=True)
+
+    def _changes(self) -> dict[str, Change]:
         found = {}
         every = self.standing_figures
         for spec in self.specs:
@@ -359,7 +391,9 @@ def programme(store: Store, cache: ResultCache, scope: Scope) -> Programme:
     key = _store_key(store)  # before the cache: a programme made elsewhere reads from here
     with store.session() as db:
         version = queries.data_version(db)
-    return cache.get_or_make(("programme", version, scope), lambda: _read(store, key, scope))
+    found = cache.get_or_make(("programme", version, scope), lambda: _read(store, key, scope))
+    found.share_through(cache, version)
+    return found
 
 
 def _read(store: Store, store_key: str, scope: Scope) -> Programme:

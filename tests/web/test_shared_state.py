@@ -67,9 +67,9 @@ class Pair:
             counted.update(self.redis.hgetall(stats))
         return {"made": 0, "read": 0, **{k.decode(): int(v) for k, v in counted.items()}}
 
-    def shared_programmes(self) -> list[bytes]:
-        """The programme entries in Redis (not their version's index or a maker's lock)."""
-        keys = self.redis.keys("tracker:results:*:programme:*")
+    def shared_programmes(self, name: str = "programme") -> list[bytes]:
+        """The entries of `name` in Redis (not their version's index or a maker's lock)."""
+        keys = self.redis.keys(f"tracker:results:*:{name}:*")
         return [k for k in keys if not k.endswith((b":entries", b":versions", b":making"))]
 
 
@@ -195,6 +195,21 @@ def test_a_figure_one_process_computed_is_read_by_the_other_from_redis(pair):
     assert after["made"] == made["made"], "B computed the figures again"
     assert after["read"] > made["read"]
     assert second == first
+
+
+def test_scores_and_changes_one_process_computed_are_read_by_the_other(pair):
+    """Every entity's score and the like-for-like changes are made from every entity's
+    figures: the process that makes them stores them in Redis, and the other reads them."""
+    before = pair.counts()
+    first = pair.programme(pair.a, "2025-Q1")  # a quarter no other test asks for
+    made = pair.counts()
+    assert len(pair.shared_programmes("programme_part")) >= 2, "no score or change in Redis"
+    assert made["made"] - before["made"] >= 3  # the programme, its scores, its changes
+    second = pair.programme(pair.b, "2025-Q1")
+    after = pair.counts()
+    assert after["made"] == made["made"], "B computed scores or changes again"
+    assert after["read"] - made["read"] >= 3
+    assert second == first and [e["rank"] for e in second["entities"] if e["rank"]]
 
 
 def test_approving_on_one_process_changes_what_the_other_shows_at_once(pair):
