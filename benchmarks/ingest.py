@@ -145,13 +145,36 @@ def child_rss(workbook: Path, due_from: str) -> tuple[float, float, float]:
     return before, after, reader
 
 
-def timed(action, *args) -> float:
+CPU_SECONDS: dict[str, list[float]] = {}  # CPU time of each `timed` run, by label
+
+
+def timed(action, *args, label: str = "") -> float:
     """Seconds of one run of `action`, after flushing what earlier steps left to write, so that
-    no run pays for another's writes."""
+    no run pays for another's writes. Its CPU seconds (this process's and the reader workers')
+    go to `CPU_SECONDS[label]`: on a machine others share, they vary less than the clock."""
     os.sync()
+    cpu = time.process_time() + reader_cpu()
     start = time.perf_counter()
     action(*args)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    CPU_SECONDS.setdefault(label, []).append(time.process_time() + reader_cpu() - cpu)
+    return wall
+
+
+def reader_cpu() -> float:
+    """CPU seconds the reader's worker processes (etl.sandbox) have used, from /proc (0 where
+    there is none): they live on between files, so the children's rusage does not count them."""
+    from etl.read import sandbox
+
+    total = 0
+    for worker in list(sandbox()._idle):
+        try:
+            stat = Path(f"/proc/{worker.process.pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _spread(seconds: list[float]) -> str:
@@ -292,9 +315,10 @@ def main() -> None:
         # (a dry run alone left the submissions' statements to the timed run). Its earlier
         # files differ from the timed ones, which then supersede them: more work, not less.
         ours(warm, batch=earlier)
-        runs["plain"].append(timed(plain_pipeline, files, f"sqlite:///{folder / f'plain{n}.db'}"))
-        runs["cold"].append(timed(ours, cold))
-        runs["warm"].append(timed(ours, warm))
+        plain_url = f"sqlite:///{folder / f'plain{n}.db'}"
+        runs["plain"].append(timed(plain_pipeline, files, plain_url, label="plain"))
+        runs["cold"].append(timed(ours, cold, label="cold"))
+        runs["warm"].append(timed(ours, warm, label="warm"))
     plain = statistics.median(runs["plain"])
     print(
         f"4. the same 28 through openpyxl + pandas + to_sql: {_spread(runs['plain'])} "
@@ -307,6 +331,13 @@ def main() -> None:
             f"{_spread(runs[key])}; {paired:.1f}x the plain pipeline run beside it (median of "
             f"the rounds), {plain / statistics.median(runs[key]):.1f}x median to median"
         )
+    cpu = {key: statistics.median(CPU_SECONDS[key]) for key in runs}
+    print(
+        f"   CPU time (this process and the reader workers), medians: plain "
+        f"{cpu['plain'] * 1000:.0f} ms, ours cold {cpu['cold'] * 1000:.0f} ms "
+        f"({cpu['plain'] / cpu['cold']:.1f}x), warm {cpu['warm'] * 1000:.0f} ms "
+        f"({cpu['plain'] / cpu['warm']:.1f}x)"
+    )
     plain_peak = measure(lambda: plain_pipeline(files, f"sqlite:///{folder / 'plainm.db'}"))[1]
     stores = iter(fresh_store(folder, f"peak{n}.db")[1] for n in range(2))
     ours_peak = measure(lambda: ours(next(stores)))[1]

@@ -13,8 +13,9 @@ the template, the validator, the demo and the pages ask here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from data.cycles import cycle_code_of
@@ -52,38 +53,54 @@ def reporter_id():
 
 def initiatives_due(session: Session, entity_code: str, period: str) -> list[InitiativeDue]:
     """The initiatives `entity_code` leads that are reported for the quarter `period`."""
-    cycle = cycle_code_of(session, period)
-    rows = session.execute(
-        select(
-            Initiative.code,
-            Track.code,
-            Initiative.name_en,
-            Initiative.name_ar,
-            Initiative.start,
-            Initiative.due,
-        )
-        .join(Track, Initiative.track_id == Track.id)
-        .join(Entity, Initiative.lead_entity_id == Entity.id)
-        .join(ProgrammeCycle, Initiative.cycle_id == ProgrammeCycle.id)
-        .where(Entity.code == entity_code, ProgrammeCycle.code == cycle)
-        .order_by(Initiative.code)
-    ).all()
+    return initiatives_led(session, period).get(entity_code, [])
+
+
+_LED = (
+    select(
+        Entity.code,
+        Initiative.code,
+        Track.code,
+        Initiative.name_en,
+        Initiative.name_ar,
+        Initiative.start,
+        Initiative.due,
+    )
+    .join(Track, Initiative.track_id == Track.id)
+    .join(Entity, Initiative.lead_entity_id == Entity.id)
+    .join(ProgrammeCycle, Initiative.cycle_id == ProgrammeCycle.id)
+    .where(ProgrammeCycle.code == bindparam("cycle"))
+    .order_by(Initiative.code)
+)
+
+
+def initiatives_led(session: Session, period: str) -> dict[str, list[InitiativeDue]]:
+    """By lead entity's code, the initiatives reported for the quarter `period`: every entity's
+    in one query (a batch of uploads asks for all of them)."""
+    rows = session.execute(_LED, {"cycle": cycle_code_of(session, period)}).all()
     quarter = parse_period(period)
-    return [
-        InitiativeDue(*row)
-        for row in rows
-        if not row.start or parse_period(row.start).end <= quarter.end
-    ]
+    found: dict[str, list[InitiativeDue]] = {}
+    for lead, *row in rows:
+        due = InitiativeDue(*row)
+        if not due.start or parse_period(due.start).end <= quarter.end:
+            found.setdefault(lead, []).append(due)
+    return found
 
 
 def lines_due(session: Session, entity_code: str, period: str) -> list[LineDue]:
     """The budget lines `entity_code` reports for the quarter `period` (lines of its year)."""
+    return lines_reported(session, period).get(entity_code, [])
+
+
+def lines_reported(session: Session, period: str) -> dict[str, list[LineDue]]:
+    """By reporting entity's code, the budget lines reported for the quarter `period`: every
+    entity's in one query."""
     cycle = cycle_code_of(session, period)
-    return [
-        line
-        for line in budget_lines(session, cycle, year=parse_period(period).year)
-        if line.reporter == entity_code
-    ]
+    found: dict[str, list[LineDue]] = {}
+    for line in budget_lines(session, cycle, year=parse_period(period).year):
+        if line.reporter is not None:
+            found.setdefault(line.reporter, []).append(line)
+    return found
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,15 @@ class LineRow(LineDue):
 def budget_lines(session: Session, cycle: str | None, *, year: int | None = None) -> list[LineRow]:
     """Every budget line of `cycle` (of `year`, when given) with what it is for and who reports
     it, ordered by track, year and code."""
+    params = {"cycle": cycle, "year": year}
+    query = _lines_query(cycle is not None, year is not None)
+    given = {name: value for name, value in params.items() if value is not None}
+    return [LineRow(*row) for row in session.execute(query, given)]
+
+
+@cache
+def _lines_query(of_cycle: bool, of_year: bool):
+    """`budget_lines`' statement, built once (its aliases cost more to build than to run)."""
     own = aliased(Entity)
     reporter = aliased(Entity)
     query = (
@@ -115,8 +141,8 @@ def budget_lines(session: Session, cycle: str | None, *, year: int | None = None
         .outerjoin(reporter, reporter.id == reporter_id())
         .order_by(Track.position, Track.code, BudgetLine.year, BudgetLine.code)
     )
-    if cycle is not None:
-        query = query.where(ProgrammeCycle.code == cycle)
-    if year is not None:
-        query = query.where(BudgetLine.year == year)
-    return [LineRow(*row) for row in session.execute(query)]
+    if of_cycle:
+        query = query.where(ProgrammeCycle.code == bindparam("cycle"))
+    if of_year:
+        query = query.where(BudgetLine.year == bindparam("year"))
+    return query

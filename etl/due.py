@@ -15,7 +15,7 @@ from data.queries import kpi_specs
 from etl.contract import DueKpi
 from etl.load import code_ids
 from etl.messages import Problem
-from kpis.expected import is_expected
+from kpis.expected import Span, is_expected
 from kpis.path import expected_at
 from kpis.periods import PeriodCode, parse_period, reporting_period
 from kpis.spec import KpiSpec
@@ -48,10 +48,13 @@ class NotReporting(ValueError):
         self.problem = problem
 
 
-def not_reporting(session: Session, entity_code: str, quarter: PeriodCode) -> Problem | None:
+def not_reporting(
+    session: Session, entity_code: str, quarter: PeriodCode, spans: dict[str, Span] | None = None
+) -> Problem | None:
     """Why `entity_code` sends nothing for `quarter` (before its first quarter, or from its
-    deactivation on), or None when it is expected then: the rule is kpis.expected's."""
-    span = reporting_spans(session).get(entity_code)
+    deactivation on), or None when it is expected then: the rule is kpis.expected's. `spans`:
+    every entity's (data.analytics.reporting_spans), when a batch has already read them."""
+    span = (reporting_spans(session) if spans is None else spans).get(entity_code)
     if span is None or is_expected(span, quarter):
         return None
     params = {"entity": entity_code, "period": quarter.code}

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from data.analytics import reporting_spans
 from data.audit import audit_event, record_all
 from data.models import Entity, Period, Submission, Upload, User, utcnow
 from etl.due import History, due_kpis, not_reporting, official_histories
@@ -28,9 +29,10 @@ from etl.messages import Problem, report_of
 from etl.parse import shown_text
 from etl.programme import programme_expectation
 from etl.read import RawWorkbook, RefusedWorkbook, prefetch, read_workbook
-from etl.safety import check_file
+from etl.safety import check_bytes
 from etl.storage import keep
 from etl.validate import Expectation, validate
+from kpis.expected import Span
 from kpis.periods import parse_period
 from services.actors import Action, Actor, Denied, entity_scope, may
 
@@ -251,11 +253,12 @@ class _Batch:
     at: datetime
     periods: dict[str, Any]
     received: dict[str, list[Any]]
+    spans: dict[str, Span]  # which quarters each entity reports
 
     @classmethod
     def read(cls, session: Session, today: date) -> _Batch:
         periods = {row.code: row for row in _run(session, _PERIODS)}
-        return cls(session, today, utcnow(), periods, {})
+        return cls(session, today, utcnow(), periods, {}, reporting_spans(session))
 
     def claim(self, opened: list[tuple[Outcome, Any]], receipts: list[Receipt]) -> None:
         """Write whose each file is, then read what was received before under the lock of those
@@ -421,7 +424,7 @@ def _record_uploads(batch: _Batch, user: User, outcomes: list[Outcome], receipts
 def _open(batch: _Batch, incoming: Incoming, user: User) -> tuple[Outcome, RawWorkbook | None]:
     """Refuse a hostile or unreadable file, or one the user may not send for that entity and
     period; else read it, for `_check`."""
-    if problem := check_file(incoming.name, incoming.data):
+    if problem := check_bytes(incoming.name, incoming.data):  # the reader checks the zip
         return Outcome("refused", [problem], entity=_own_entity(user, incoming.entity_code)), None
     try:
         workbook = read_workbook(incoming.data)
@@ -552,4 +555,4 @@ def _who_and_when(
         return Problem("locked_period", {"period": row.code})
     if code.end >= batch.today:
         return Problem("future_period", {"period": row.code, "end": code.end.isoformat()})
-    return not_reporting(batch.session, entity_code, code)
+    return not_reporting(batch.session, entity_code, code, batch.spans)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from data.analytics import shown_submissions
-from data.cycles import cycle_code_of
+from data.cycles import coded_ids, cycle_code_of
 from data.models import (
     BudgetLine,
     BudgetReport,
@@ -18,10 +18,9 @@ from data.models import (
     Initiative,
     InitiativeReport,
     Period,
-    ProgrammeCycle,
     Submission,
 )
-from data.reporting import InitiativeDue, LineDue, initiatives_due, lines_due
+from data.reporting import InitiativeDue, LineDue, initiatives_led, lines_reported
 from kpis.periods import PeriodCode, parse_period
 
 
@@ -58,9 +57,9 @@ class ProgrammeExpectation:
 
 def programme_expectation(session: Session, entity_code: str, period: str) -> ProgrammeExpectation:
     quarter = parse_period(period)
-    cycle = cycle_code_of(session, quarter)
-    leads = initiatives_due(session, entity_code, quarter.code)
-    lines = lines_due(session, entity_code, quarter.code)
+    due = _due(session, quarter)
+    leads = due.initiatives.get(entity_code, [])
+    lines = due.lines.get(entity_code, [])
     previous = _last_initiative_reports(session, entity_code, quarter, [i.code for i in leads])
     codes = [line.code for line in lines]
     before = _previous_quarter_spending(session, entity_code, quarter, codes)
@@ -68,16 +67,64 @@ def programme_expectation(session: Session, entity_code: str, period: str) -> Pr
         quarter.code,
         {i.code: InitiativeExpected(i, *previous.get(i.code, (None, None, None))) for i in leads},
         {line.code: LineExpected(line, *before.get(line.code, (None, None))) for line in lines},
-        frozenset(_codes(session, Initiative, cycle)) - {i.code for i in leads},
-        frozenset(_codes(session, BudgetLine, cycle)) - {line.code for line in lines},
+        due.initiative_codes - {i.code for i in leads},
+        due.line_codes - {line.code for line in lines},
     )
 
 
-def _codes(session: Session, model, cycle: str | None) -> list[str]:
-    query = select(model.code).join(ProgrammeCycle, model.cycle_id == ProgrammeCycle.id)
-    if cycle is not None:
-        query = query.where(ProgrammeCycle.code == cycle)
-    return list(session.scalars(query))
+@dataclass(frozen=True)
+class _Due:
+    """A quarter's initiatives and budget lines due, by entity, and every code of its cycle."""
+
+    initiatives: dict[str, list[InitiativeDue]]
+    lines: dict[str, list[LineDue]]
+    initiative_codes: frozenset[str]
+    line_codes: frozenset[str]
+
+
+def _due(session: Session, quarter: PeriodCode) -> _Due:
+    """What every entity reports for `quarter`, read once per session like the catalogue
+    (etl.due): a batch of a quarter's uploads asks it for each file."""
+    key = f"programme_due:{quarter.code}"
+    if key not in session.info:
+        cycle = cycle_code_of(session, quarter)
+        session.info[key] = _Due(
+            initiatives_led(session, quarter.code),
+            lines_reported(session, quarter.code),
+            frozenset(coded_ids(session, Initiative, cycle)),
+            frozenset(coded_ids(session, BudgetLine, cycle)),
+        )
+    return session.info[key]
+
+
+# the two reads made for each file (the rest is read once per batch, `_due`), built once
+_INITIATIVE_REPORTS = (
+    select(Initiative.code, Period.code, InitiativeReport.status, InitiativeReport.percent_complete)
+    .join(Initiative, InitiativeReport.initiative_id == Initiative.id)
+    .join(Period, InitiativeReport.period_id == Period.id)
+    .join(Submission, InitiativeReport.submission_id == Submission.id)
+    .join(Entity, Submission.entity_id == Entity.id)
+    .where(
+        shown_submissions(include_unapproved=True),
+        Entity.code == bindparam("entity"),
+        Initiative.code.in_(bindparam("codes", expanding=True)),
+    )
+    .order_by(Submission.id)
+)
+_LINE_SPENDING = (
+    select(BudgetLine.code, BudgetReport.committed_baisa, BudgetReport.spent_baisa)
+    .join(BudgetLine, BudgetReport.budget_line_id == BudgetLine.id)
+    .join(Period, BudgetReport.period_id == Period.id)
+    .join(Submission, BudgetReport.submission_id == Submission.id)
+    .join(Entity, Submission.entity_id == Entity.id)
+    .where(
+        shown_submissions(include_unapproved=True),
+        Entity.code == bindparam("entity"),
+        Period.code == bindparam("period"),
+        BudgetLine.code.in_(bindparam("codes", expanding=True)),
+    )
+    .order_by(Submission.id)
+)
 
 
 def _last_initiative_reports(
@@ -88,24 +135,8 @@ def _last_initiative_reports(
     `quarter`; per quarter the highest submission id wins (data.analytics.shown_submissions)."""
     if not codes:
         return {}
-    rows = session.execute(
-        select(
-            Initiative.code,
-            Period.code,
-            InitiativeReport.status,
-            InitiativeReport.percent_complete,
-        )
-        .join(Initiative, InitiativeReport.initiative_id == Initiative.id)
-        .join(Period, InitiativeReport.period_id == Period.id)
-        .join(Submission, InitiativeReport.submission_id == Submission.id)
-        .join(Entity, Submission.entity_id == Entity.id)
-        .where(
-            shown_submissions(include_unapproved=True),
-            Entity.code == entity_code,
-            Initiative.code.in_(codes),
-        )
-        .order_by(Submission.id)
-    ).all()
+    params = {"entity": entity_code, "codes": codes}
+    rows = session.connection().execute(_INITIATIVE_REPORTS, params).all()
     found: dict[str, tuple[str, float, str]] = {}
     for code, period, status, percent in rows:
         try:
@@ -127,20 +158,8 @@ def _previous_quarter_spending(
     if not codes or quarter.quarter in (None, 1):
         return {}
     previous = PeriodCode(quarter.year, quarter.quarter - 1).code
-    rows = session.execute(
-        select(BudgetLine.code, BudgetReport.committed_baisa, BudgetReport.spent_baisa)
-        .join(BudgetLine, BudgetReport.budget_line_id == BudgetLine.id)
-        .join(Period, BudgetReport.period_id == Period.id)
-        .join(Submission, BudgetReport.submission_id == Submission.id)
-        .join(Entity, Submission.entity_id == Entity.id)
-        .where(
-            shown_submissions(include_unapproved=True),
-            Entity.code == entity_code,
-            Period.code == previous,
-            BudgetLine.code.in_(codes),
-        )
-        .order_by(Submission.id)
-    ).all()
+    params = {"entity": entity_code, "period": previous, "codes": codes}
+    rows = session.connection().execute(_LINE_SPENDING, params).all()
     return {code: (committed, spent) for code, committed, spent in rows}  # the latest id wins
 
 

@@ -163,13 +163,15 @@ def _ceilings() -> dict[str, Any]:
 
 
 def read_untrusted(header: dict[str, Any], data: bytes) -> dict[str, Any]:
-    """In the worker: check the structure, then read the two sheets with calamine, and answer
-    with what the server needs, never more: the About sheet's fields, and of the Data sheet
-    its header row and, below it, the cells of the loaded columns (a sheet within the limits
-    can still hold 100,000 cells of 32,767 characters; the server would hold them all)."""
+    """In the worker: check the zip directory (etl.safety.check_archive; the server checked only
+    the file's size, name and first bytes) and the structure, then read the sheets with
+    calamine, and answer with what the server needs, never more: the About sheet's fields, and
+    of the Data sheet its header row and, below it, the cells of the loaded columns (a sheet
+    within the limits can still hold 100,000 cells of 32,767 characters; the server would hold
+    them all)."""
     from python_calamine import CalamineWorkbook
 
-    structure = inspect_workbook(data, Limits(**header["limits"]))
+    structure = inspect_workbook(data, Limits(**header["limits"]), directory=True)
     if structure.problems:
         return {"refused": [p.as_dict() for p in structure.problems]}
     try:

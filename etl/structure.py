@@ -43,6 +43,7 @@ from etl.contract import (
 )
 from etl.messages import Problem
 from etl.recalc import TEXT, Cycle, Formula, Sheet, Unsupported, Value, XlError, moved, same
+from etl.safety import check_archive
 
 CHUNK = 64 * 1024
 PROLOG = 4096
@@ -220,11 +221,18 @@ class _Refuse(Exception):
         self.problem = problem
 
 
-def inspect_workbook(data: bytes, limits: Limits = Limits()) -> Structure:
-    """Inspect a file that `etl.safety.check_file` let through (a zip within the size limits)."""
+def inspect_workbook(
+    data: bytes, limits: Limits = Limits(), *, directory: bool = False
+) -> Structure:
+    """Inspect a file that `etl.safety.check_file` let through (a zip within the size limits);
+    with `directory`, a file that only `etl.safety.check_bytes` let through: what
+    `etl.safety.check_archive` refuses (a macro, not a workbook, a zip bomb) is refused first,
+    with the same reasons, on the same reading of the zip directory."""
     found = Structure()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if directory and (problem := check_archive(archive)) is not None:
+                raise _Refuse(problem)
             _Inspection(archive, limits, found).run()
     except _Refuse as refusal:
         found.problems.append(refusal.problem)

@@ -220,6 +220,19 @@ def encrypted_member_flag(template: bytes) -> bytes:
     return patch_central(good, DATA, 8, flags.to_bytes(2, "little"))
 
 
+def content_types_flagged_encrypted(template: bytes) -> bytes:
+    """The content-types part, the first the server's own check read before issue 12's speed
+    work, flagged encrypted: zipfile raised there, in the server, and the batch failed."""
+    good = filled(template)
+    flags = zipfile.ZipFile(io.BytesIO(good)).getinfo(TYPES).flag_bits | 0x1
+    return patch_central(good, TYPES, 8, flags.to_bytes(2, "little"))
+
+
+def content_types_unknown_method(template: bytes) -> bytes:
+    """The content-types part compressed by a method zipfile cannot read (99, AES)."""
+    return patch_central(filled(template), TYPES, 10, (99).to_bytes(2, "little"))
+
+
 def bzip2_member(template: bytes) -> bytes:
     return rezip(members(filled(template)), zipfile.ZIP_BZIP2)
 
@@ -628,6 +641,8 @@ CASES = [
     _case("1,200 members", thousands_of_members, "too_many_parts"),
     _case("member flagged encrypted", encrypted_member_flag, "encrypted"),
     _case("bzip2 member", bzip2_member, "damaged"),
+    _case("content types flagged encrypted", content_types_flagged_encrypted, "encrypted"),
+    _case("content types, unknown compression", content_types_unknown_method, "damaged"),
     _case("truncated zip", truncated, "damaged"),
     _case("zip64 directory declares 5 GB", zip64_declares_five_gigabytes, "zip_bomb"),
     _case("zip64 members, honest", zip64_honest, None, note="a valid zip format: accepted"),

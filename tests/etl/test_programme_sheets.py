@@ -312,3 +312,23 @@ def test_problem_codes_render_without_translation():
         .render()
         .startswith("Initiatives!D5: 'x' is not a status")
     )
+
+
+def test_what_each_entity_reports_is_read_once_a_session_and_stays_its_own(budget_desk):
+    """A batch reads every entity's initiatives and lines once (etl.programme): in one session,
+    each entity's expectation is the one a session of its own reads."""
+    from data.models import Entity
+    from etl.programme import programme_expectation
+
+    with budget_desk.store.session() as db:
+        codes = list(db.scalars(select(Entity.code).order_by(Entity.code)))
+        together = {code: programme_expectation(db, code, PERIOD) for code in codes}
+    for code in codes:
+        with budget_desk.store.session() as db:
+            assert programme_expectation(db, code, PERIOD) == together[code], code
+    assert set(together[LEAD].initiatives) and set(together[LEAD].lines) == {
+        "I1.1-2025",
+        "MTCIT-T2-2025",
+    }
+    assert set(together["MOH"].lines) == {"MOH-T1-2025"} and not together["MOH"].initiatives
+    assert "I1.1-2025" in together["MOH"].other_lines
