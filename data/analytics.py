@@ -174,12 +174,13 @@ def _latest_shown(
     if cycle is not None or kpis is not None:
         query = query.where(Observation.kpi_id.in_(list(kpi_codes)))
     periods = {i: parse_period(c) for i, c in session.execute(select(Period.id, Period.code))}
+    span_of = {i: spans.get(code) for i, code in entity_codes.items()}  # None: every period
     latest: dict[tuple[int, int, int], Observed] = {}
     # thousands of rows: read on the connection, without the ORM's per-row bookkeeping
     for e, k, p, value, num, den, approved in session.connection().execute(query):
         if dates is not None and e in entity_codes and k in kpi_codes:
             dates[(entity_codes[e], kpi_codes[k])] = periods[p].end
-        if e in entity_codes and is_expected(spans.get(entity_codes[e]), periods[p]):
+        if e in span_of and ((span := span_of[e]) is None or is_expected(span, periods[p])):
             # in the order of the submissions shown: a KPI the nation reports once (`latest`)
             # takes the most recently submitted figure (data.summary keeps the same)
             latest.pop((e, k, p), None)

@@ -129,7 +129,9 @@ def standing(spec: KpiSpec, values: dict[PeriodCode, Point], as_of: PeriodCode) 
     """Status and progress at `as_of` from points keyed by period: those of the current and
     previous periods due and the first figure are all it reads (kpis.analysis.standing_periods)."""
     periods = due_periods(spec, as_of)
-    first = path_start((p, values[p].value) for p in periods if p in values)
+    due = _due_set(spec.frequency, spec.first_year, spec.base_year, as_of)
+    # the points given are few (kpis.analysis.standing_periods), the periods due many
+    first = path_start((p, given.value) for p, given in values.items() if p in due)
 
     def point(period: PeriodCode) -> Point:
         return _with_expected(spec, values.get(period) or Point(period, None, None), first)
