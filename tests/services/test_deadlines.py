@@ -46,11 +46,11 @@ def change(store, role, day, reason="Eid holidays", code="2025-Q2"):
         return set_deadline(db, actor(db, role), code, day, reason)
 
 
-def moh_submits(store, at: datetime) -> None:
+def moh_submits(store, at: datetime, entity: str = "MOH") -> None:
     with store.transaction() as db:
         db.add(
             Submission(
-                entity_id=db.scalar(select(Entity.id).where(Entity.code == "MOH")),
+                entity_id=db.scalar(select(Entity.id).where(Entity.code == entity)),
                 period_id=db.scalar(select(Period.id).where(Period.code == "2025-Q2")),
                 status="submitted",
                 is_current=True,
@@ -138,14 +138,5 @@ def test_the_remembered_reporting_grid_follows_a_moved_deadline(store):
     assert moh_state_remembered() == "late" and len(cache) == 1  # remembered, not recomputed
     change(store, "supervisor", date(2025, 8, 20), "Eid holidays: two weeks more")
     assert moh_state_remembered() == "submitted"
-    with store.transaction() as db:  # a new version of the data: another entity's file
-        db.add(
-            Submission(
-                entity_id=db.scalar(select(Entity.id).where(Entity.code == "MOF")),
-                period_id=db.scalar(select(Period.id).where(Period.code == "2025-Q2")),
-                status="submitted",
-                is_current=True,
-                submitted_at=datetime(2025, 8, 25, 9),
-            )
-        )
+    moh_submits(store, datetime(2025, 8, 25, 9), "MOF")  # a new version of the data
     assert reporting(store, cache, Q2, 1, date(2025, 10, 1)).matrix["MOF"][0].state == "late"
