@@ -9,7 +9,7 @@ from dash import dcc, html
 from flask_babel import gettext as _
 
 from dashboards._components import scroll_region
-from dashboards._pager import _step_button, status_text
+from dashboards._pager import status_text, step_button
 from dashboards._text import KPI_STATUS_ICONS, kpi_status, kpi_status_word, localized, ltr
 from kpis.paging import NEXT, PREVIOUS, Window, paged, window
 from kpis.status import ACHIEVED, AT_RISK, NO_TARGET, OFF_TRACK, ON_TRACK
@@ -262,7 +262,7 @@ def grid_steps(shown: Window | None) -> html.Nav:
     previous, following = previous == "false", following == "false"  # enabled
     return html.Nav(
         [
-            _step_button(
+            step_button(
                 {"type": STEP, "value": PREVIOUS}, _("Previous"), _("Previous page"), GRID, previous
             ),
             html.P(
@@ -272,7 +272,7 @@ def grid_steps(shown: Window | None) -> html.Nav:
                 role="status",
                 **{"aria-live": "polite", "aria-atomic": "true"},
             ),
-            _step_button({"type": STEP, "value": NEXT}, _("Next"), _("Next page"), GRID, following),
+            step_button({"type": STEP, "value": NEXT}, _("Next"), _("Next page"), GRID, following),
         ],
         id=STEPS,
         hidden=hidden,

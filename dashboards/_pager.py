@@ -182,7 +182,7 @@ def pager(
             html.Div(draw(shown.rows(rows), shown), id=ids.body),
             html.Nav(
                 [
-                    _step_button(ids.previous, _("Previous"), _("Previous page"), ids.body, False),
+                    step_button(ids.previous, _("Previous"), _("Previous page"), ids.body, False),
                     html.P(
                         status_text(shown, len(rows)),
                         id=ids.status,
@@ -190,7 +190,7 @@ def pager(
                         role="status",
                         **{"aria-live": "polite", "aria-atomic": "true"},
                     ),
-                    _step_button(ids.next, _("Next"), _("Next page"), ids.body, shown.has_next),
+                    step_button(ids.next, _("Next"), _("Next page"), ids.body, shown.has_next),
                 ],
                 className="pager list-pager",
                 **{"aria-label": _("Pages of %(list)s", list=name)},
@@ -201,7 +201,7 @@ def pager(
     )
 
 
-def _step_button(button_id: str, text: str, label: str, controls: str, enabled: bool):
+def step_button(button_id: str, text: str, label: str, controls: str, enabled: bool):
     """Previous or Next: never `disabled` (a disabled button drops the keyboard's focus when
     the last page is reached); `aria-disabled` says it leads nowhere and the server ignores it."""
     return html.Button(

@@ -34,7 +34,8 @@ from kpis.periods import parse_period
 def data_version(session: Session) -> tuple:
     """Changes whenever a figure or its meaning can change: a submission made or reviewed, a
     target restated, an entity or KPI switched on or off, an entity added, renamed or given KPIs
-    (every such change of an entity writes an audit event about it: services.entities_admin)."""
+    (every such change of an entity writes an audit event about it: services.entities_admin),
+    a quarter's deadline moved (which makes a quarter late or on time: services.deadlines)."""
     submissions = select(
         func.count(Submission.id), func.max(Submission.id), func.max(Submission.reviewed_at)
     )
@@ -42,7 +43,9 @@ def data_version(session: Session) -> tuple:
         func.max(KpiDefinition.id),
         select(func.count(Entity.id)).where(Entity.active).scalar_subquery(),
         select(func.count(Kpi.id)).where(Kpi.active).scalar_subquery(),
-        select(func.max(AuditEvent.id)).where(AuditEvent.object_type == "entity").scalar_subquery(),
+        select(func.max(AuditEvent.id))
+        .where(or_(AuditEvent.object_type == "entity", AuditEvent.action == "period.deadline"))
+        .scalar_subquery(),
     )
     return (*session.execute(submissions).one(), *session.execute(catalogue).one())
 

@@ -16,7 +16,7 @@ from data import analytics as queries
 from data.cache import ResultCache
 from data.cycles import cycle_code_of, cycle_of
 from data.db import Store
-from data.deadlines import deadlines_of, overrides, quarter_deadline
+from data.deadlines import deadlines_of, quarter_deadline
 from data.queries import kpi_specs
 from kpis.aggregate import Figure
 from kpis.analysis import Picture, Standing, target_period
@@ -186,11 +186,10 @@ def reporting(
     store: Store, cache: ResultCache, as_of: PeriodCode, count: int, today: date | None = None
 ) -> Reporting:
     """The last `count` quarters up to `as_of` (of its cycle), computed once per version of the
-    data, day and set of deadlines (the office may move one without a submission)."""
+    data (a moved deadline makes a new one) and day."""
     day = today or date.today()
     with store.session() as db:
-        deadlines = tuple(sorted(overrides(db).items()))
-        key = ("reporting", queries.data_version(db), as_of, count, day, deadlines)
+        key = ("reporting", queries.data_version(db), as_of, count, day)
     return cache.get_or_make(key, lambda: _reporting(store, as_of, count, day))
 
 
@@ -218,10 +217,10 @@ def _reporting(store: Store, as_of: PeriodCode, count: int, day: date) -> Report
 def programme_completeness(
     session: Session, prog: Programme, entity: str | None = None
 ) -> tuple[int, int]:
-    """`quarter_completeness` at `prog`'s as-of quarter, remembered with the programme for the
-    day and the deadline in force (the office may move a deadline without a submission)."""
+    """`quarter_completeness` at `prog`'s as-of quarter, remembered with the programme (one
+    version of the data: a moved deadline makes a new one) for the day."""
     quarter = prog.scope.as_of
-    key = ("quarter_completeness", entity, date.today(), quarter_deadline(session, quarter))
+    key = ("quarter_completeness", entity, date.today())
     return prog.remember(key, lambda: quarter_completeness(session, quarter.code, entity))
 
 
